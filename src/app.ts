@@ -1,0 +1,41 @@
+import express, { type Express } from 'express';
+import { bodyParsers } from './http/body.js';
+import { corsFor } from './http/cors.js';
+import { errorHandler, notFound } from './http/error-handler.js';
+import { requestLog } from './http/request-log.js';
+import { mountRoutes } from './http/routes.js';
+import { createServices, type ServiceDeps, type Services } from './services.js';
+
+export type AppDeps = ServiceDeps;
+
+export interface Tokengate {
+  app: Express;
+  services: Services;
+  /** Starts background work (account checks). */
+  start(): void;
+  /** Stops background work. The caller closes the HTTP server and the database. */
+  stop(): void;
+}
+
+/** The Express application with its services; no listen(), so tests can use it directly. */
+export function createApp(deps: AppDeps): Tokengate {
+  const services = createServices(deps);
+  const app = express();
+  app.disable('x-powered-by');
+  const { trustProxy } = deps.config.http;
+  app.set('trust proxy', typeof trustProxy === 'object' ? [...trustProxy] : trustProxy);
+
+  app.use(requestLog(deps.logger));
+  app.use(corsFor(deps.config.http.corsOrigins));
+  app.use(bodyParsers());
+  mountRoutes(app, services);
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+
+  return {
+    app,
+    services,
+    start: () => services.accounts.start(),
+    stop: () => services.accounts.stop(),
+  };
+}

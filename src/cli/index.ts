@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { isAppError } from '../lib/errors.js';
+import { rootCause } from '../runtime.js';
+import { migrateCommand } from './migrate.command.js';
+import { usersCreateCommand } from './users.command.js';
+
+const program = new Command('tokengate')
+  .description('Tokengate: authentication and authorization service')
+  .showHelpAfterError()
+  .exitOverride();
+
+program.addCommand(migrateCommand());
+program.addCommand(usersCreateCommand());
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  const cause = isAppError(error) ? error : rootCause(error);
+  process.stderr.write(`tokengate: ${cause instanceof Error ? cause.message : String(cause)}\n`);
+  process.exit(1);
+}

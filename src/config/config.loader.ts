@@ -1,0 +1,117 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomToken } from '../lib/crypto.js';
+import { envSchema, type Config, type Env } from './config.schema.js';
+
+/** Thrown when the environment is invalid; `problems` name each variable and what is wrong. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Things that work but should not go to production, to be logged loudly at start. */
+  warnings: string[];
+}
+
+const MIN_SECRET_BYTES = 32;
+const knownWeakSecrets = new Set(['bezkoder-secret-key', 'secret', 'changeme', 'change-me', 'jwt-secret', 'your-secret']);
+const SECRET_ADVICE = 'use at least 32 random bytes, e.g. the output of `openssl rand -base64 48`';
+
+/** Why a secret is weak, or undefined when it is acceptable. */
+export function secretWeakness(secret: string): string | undefined {
+  if (knownWeakSecrets.has(secret.toLowerCase())) return 'is a well-known example value';
+  if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) return `is shorter than ${MIN_SECRET_BYTES} bytes`;
+  if (new Set(secret).size < 8) return 'has too few distinct characters to be random';
+  return undefined;
+}
+
+/** Reads the development secret kept under the data folder, creating it on first use. */
+function developmentSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomToken(48);
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+function resolveSecret(env: Env, dataDir: string, problems: string[], warnings: string[]): string {
+  const production = env.NODE_ENV === 'production';
+  if (env.JWT_SECRET === undefined || env.JWT_SECRET === '') {
+    if (production) {
+      problems.push(`JWT_SECRET: required when NODE_ENV=production; ${SECRET_ADVICE}`);
+      return '';
+    }
+    warnings.push(
+      `JWT_SECRET is not set: using a generated development secret kept in ${path.join(dataDir, 'jwt-secret')}. ` +
+        'Set JWT_SECRET (and NODE_ENV=production) before going to production.',
+    );
+    return developmentSecret(dataDir);
+  }
+  const weakness = secretWeakness(env.JWT_SECRET);
+  if (weakness) {
+    const text = `JWT_SECRET ${weakness}; ${SECRET_ADVICE}`;
+    if (production) problems.push(text);
+    else warnings.push(`${text} (accepted outside production)`);
+  }
+  return env.JWT_SECRET;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Parses and validates the environment once. Throws ConfigError listing every problem.
+ * Relative paths resolve against `cwd`.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LoadedConfig {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.') || 'environment';
+        const value = typeof issue.path[0] === 'string' ? source[issue.path[0]] : undefined;
+        const shown = value === undefined || name.includes('SECRET') ? '' : ` (got "${value}")`;
+        return `${name}: ${issue.message}${shown}`;
+      }),
+    );
+  }
+  const env = parsed.data;
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const dataDir = path.resolve(cwd, env.DATA_DIR);
+  const secret = resolveSecret(env, dataDir, problems, warnings);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const config: Config = {
+    env: env.NODE_ENV,
+    dataDir,
+    http: {
+      port: env.PORT,
+      host: env.HOST,
+      trustProxy: env.TRUST_PROXY,
+      corsOrigins: env.CORS_ORIGINS,
+    },
+    database: { url: env.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'tokengate.sqlite')}` },
+    tokens: {
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      algorithm: env.JWT_ALG,
+      secret,
+      accessTtlSeconds: env.ACCESS_TOKEN_TTL,
+    },
+    accounts: { checkIntervalSeconds: env.ACCOUNT_CHECK_INTERVAL },
+    signup: { allowRoles: env.ALLOW_SIGNUP_ROLES },
+    log: { level: env.LOG_LEVEL },
+  };
+  return { config: deepFreeze(config), warnings };
+}

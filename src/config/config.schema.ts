@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { parseDuration } from '../lib/duration.js';
+
+const booleanText = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(v), {
+    error: 'must be true or false',
+  })
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+function duration(defaultText: string, minSeconds: number, maxSeconds: number) {
+  return z
+    .string()
+    .default(defaultText)
+    .transform((text, ctx) => {
+      const seconds = parseDuration(text);
+      if (seconds === undefined || seconds < minSeconds || seconds > maxSeconds) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a duration between ${minSeconds}s and ${maxSeconds}s, such as 900, 15m, 12h or 7d`,
+        });
+        return z.NEVER;
+      }
+      return seconds;
+    });
+}
+
+const origin = z.string().refine((v) => v === '*' || /^https?:\/\/[^/\s]+$/i.test(v), {
+  error: 'must be a list of origins such as http://localhost:8081 (scheme, host and port; no path)',
+});
+
+/** TRUST_PROXY: false (default), true, a hop count, or a list of addresses/subnets for Express. */
+const trustProxy = z
+  .string()
+  .trim()
+  .default('false')
+  .transform((v): boolean | number | string[] => {
+    const lower = v.toLowerCase();
+    if (['false', '0', 'no', 'off', ''].includes(lower)) return false;
+    if (['true', 'yes', 'on'].includes(lower)) return true;
+    if (/^\d+$/.test(v)) return Number(v);
+    return v.split(',').map((s) => s.trim()).filter(Boolean);
+  });
+
+/** The environment variables Tokengate reads, with their defaults. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().trim().min(1).optional(),
+  DATA_DIR: z.string().trim().min(1).default('data'),
+  DATABASE_URL: z.string().trim().min(1).optional(),
+  JWT_ISSUER: z.string().trim().min(1).default('tokengate'),
+  JWT_AUDIENCE: z.string().trim().min(1).default('tokengate'),
+  JWT_ALG: z.enum(['HS256'], { error: 'must be HS256 (asymmetric algorithms are not available yet)' }).default('HS256'),
+  JWT_SECRET: z.string().optional(),
+  ACCESS_TOKEN_TTL: duration('15m', 30, 86400),
+  ACCOUNT_CHECK_INTERVAL: duration('2s', 0, 3600),
+  ALLOW_SIGNUP_ROLES: booleanText.default(false),
+  CORS_ORIGINS: z
+    .string()
+    .default('http://localhost:8081')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(origin)),
+  TRUST_PROXY: trustProxy,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  readonly env: Env['NODE_ENV'];
+  readonly dataDir: string;
+  readonly http: {
+    readonly port: number;
+    readonly host: string | undefined;
+    readonly trustProxy: boolean | number | readonly string[];
+    readonly corsOrigins: readonly string[];
+  };
+  readonly database: { readonly url: string };
+  readonly tokens: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly algorithm: 'HS256';
+    readonly secret: string;
+    readonly accessTtlSeconds: number;
+  };
+  readonly accounts: {
+    /** How often the accounts behind recently seen tokens are checked; 0 turns it off. */
+    readonly checkIntervalSeconds: number;
+  };
+  readonly signup: { readonly allowRoles: boolean };
+  readonly log: { readonly level: Env['LOG_LEVEL'] };
+}

@@ -1,0 +1,151 @@
+import path from 'node:path';
+import sqlite3 from 'sqlite3';
+import { ConnectionError, QueryTypes, Sequelize, TimeoutError, Transaction, type Options } from 'sequelize';
+import type { Logger } from '../lib/logger.js';
+import { defineModels, type Models } from './models.js';
+
+/** MariaDB is served by the mysql dialect (mysql2 driver), which speaks to both servers. */
+export type Dialect = 'sqlite' | 'mysql' | 'postgres';
+
+export interface Database {
+  readonly sequelize: Sequelize;
+  readonly dialect: Dialect;
+  readonly models: Models;
+  /**
+   * Runs `work` in a transaction that the caller owns. Deadlocks and serialization failures
+   * are retried; on SQLite, write transactions of this process run one at a time.
+   */
+  transaction<T>(work: (trx: Transaction) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * SQLite connections that wait for a lock instead of failing at once, and use WAL so that
+ * readers never block the writer. Sequelize opens one connection per transaction.
+ */
+class PatientSqliteDatabase extends sqlite3.Database {
+  constructor(file: string, mode: number, callback: (err: Error | null) => void) {
+    super(file, mode, (err) => {
+      if (!err) {
+        this.configure('busyTimeout', 10_000);
+        this.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;');
+      }
+      callback(err);
+    });
+  }
+}
+const sqliteModule = { ...sqlite3, Database: PatientSqliteDatabase };
+
+export function dialectOf(url: string): Dialect {
+  const scheme = url.slice(0, url.indexOf(':')).toLowerCase();
+  if (scheme === 'sqlite') return 'sqlite';
+  if (scheme === 'mysql' || scheme === 'mariadb') return 'mysql';
+  if (scheme === 'postgres' || scheme === 'postgresql') return 'postgres';
+  throw new Error(
+    `DATABASE_URL must start with sqlite:, mysql://, mariadb://, postgres:// or postgresql:// (got "${scheme}:")`,
+  );
+}
+
+/** `sqlite:data/x.sqlite`, `sqlite:///abs/x.sqlite` or `sqlite::memory:` → a storage path. */
+function sqliteStorage(url: string): string {
+  const rest = url.replace(/^sqlite:(\/\/)?/i, '');
+  if (rest === ':memory:' || rest === '') return ':memory:';
+  return path.resolve(rest);
+}
+
+function sequelizeOptions(dialect: Dialect, logger: Logger): Options {
+  const common: Options = {
+    logging: (sql) => logger.trace({ sql }, 'sql'),
+    benchmark: false,
+    pool: { max: 10, min: 0, idle: 10_000, acquire: 10_000, evict: 5_000 },
+  };
+  switch (dialect) {
+    case 'sqlite':
+      return { ...common, dialect, dialectModule: sqliteModule };
+    case 'mysql':
+      return { ...common, dialect, dialectOptions: { connectTimeout: 5_000 } };
+    case 'postgres':
+      return { ...common, dialect, dialectOptions: { connectionTimeoutMillis: 5_000 } };
+  }
+}
+
+const retryableCodes = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', '40001', '40P01']);
+
+function isRetryable(error: unknown): boolean {
+  const parent = (error as { parent?: { code?: unknown; errno?: unknown } } | undefined)?.parent;
+  return retryableCodes.has(String(parent?.code)) || parent?.errno === 1213;
+}
+
+/** A queue that runs one task at a time, in order. */
+function createSerialQueue() {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const result = tail.then(task, task);
+    tail = result.catch(() => undefined);
+    return result;
+  };
+}
+
+export function createDatabase(url: string, logger: Logger): Database {
+  const dialect = dialectOf(url);
+  const options = sequelizeOptions(dialect, logger);
+  const sequelize =
+    dialect === 'sqlite'
+      ? new Sequelize({ ...options, storage: sqliteStorage(url) })
+      : new Sequelize(url.replace(/^mariadb:/i, 'mysql:'), options);
+  const models = defineModels(sequelize);
+  const serial = dialect === 'sqlite' ? createSerialQueue() : <T>(task: () => Promise<T>) => task();
+  const type = dialect === 'sqlite' ? Transaction.TYPES.IMMEDIATE : undefined;
+
+  async function transaction<T>(work: (trx: Transaction) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await serial(() => sequelize.transaction({ ...(type ? { type } : {}) }, work));
+      } catch (error) {
+        if (attempt >= 3 || !isRetryable(error)) throw error;
+        logger.debug({ attempt }, 'transaction deadlocked; retrying');
+      }
+    }
+  }
+
+  return {
+    sequelize,
+    dialect,
+    models,
+    transaction,
+    ping: async () => {
+      await sequelize.query('SELECT 1', { type: QueryTypes.SELECT });
+    },
+    close: () => sequelize.close(),
+  };
+}
+
+/** The URL with its password hidden, for messages. */
+export function redactDatabaseUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+/** Driver error codes meaning "the server went away or is not there", not "the query is wrong". */
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CONNECTION_KILLED',
+  'SQLITE_BUSY',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+
+/** True when an error means the database cannot be reached right now (answer 503, retry later). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof ConnectionError || error instanceof TimeoutError) return true;
+  const parent = (error as { parent?: { code?: unknown } } | undefined)?.parent;
+  return parent !== undefined && unavailableCodes.has(String(parent.code));
+}

@@ -1,0 +1,5 @@
+import { tutorialSchema } from './0001-tutorial-schema.js';
+import type { Migration } from './migration.js';
+
+/** Every migration, in order. New ones are appended; applied ones are never edited. */
+export const migrations: Migration[] = [tutorialSchema];

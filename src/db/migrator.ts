@@ -1,0 +1,39 @@
+import { SequelizeStorage, Umzug } from 'umzug';
+import type { Logger } from '../lib/logger.js';
+import type { Database } from './database.js';
+import { migrations } from './migrations/index.js';
+import type { MigrationContext } from './migrations/migration.js';
+
+export const MIGRATIONS_TABLE = 'tokengate_migrations';
+
+export type Migrator = Umzug<MigrationContext>;
+
+export function createMigrator(db: Database, logger: Logger): Migrator {
+  const context: MigrationContext = {
+    sequelize: db.sequelize,
+    queryInterface: db.sequelize.getQueryInterface(),
+    dialect: db.dialect,
+    logger,
+  };
+  return new Umzug<MigrationContext>({
+    migrations: migrations.map((m) => ({
+      name: m.name,
+      up: ({ context: ctx }) => m.up(ctx),
+      down: ({ context: ctx }) => m.down(ctx),
+    })),
+    context,
+    storage: new SequelizeStorage({ sequelize: db.sequelize, tableName: MIGRATIONS_TABLE }),
+    logger: {
+      info: (event) => logger.info(event, 'migration'),
+      warn: (event) => logger.warn(event, 'migration'),
+      error: (event) => logger.error(event, 'migration'),
+      debug: (event) => logger.debug(event, 'migration'),
+    },
+  });
+}
+
+/** Applies every pending migration; returns their names. */
+export async function migrateToLatest(db: Database, logger: Logger): Promise<string[]> {
+  const applied = await createMigrator(db, logger).up();
+  return applied.map((m) => m.name);
+}

@@ -1,0 +1,43 @@
+import type { Request, RequestHandler } from 'express';
+import type { AccessClaims, TokenService } from '../features/tokens/token.service.js';
+import { AppError } from '../lib/errors.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Claims of the verified access token, set by authenticate(). */
+      auth?: AccessClaims;
+    }
+  }
+}
+
+/**
+ * The access token from `x-access-token` or `Authorization: Bearer …` (scheme in any case).
+ * Never from the query string: URLs end up in logs and browser history.
+ */
+export function extractAccessToken(req: Request): string | undefined {
+  const header = req.headers['x-access-token'];
+  if (typeof header === 'string' && header.trim() !== '') return header.trim();
+  const match = /^bearer(?:\s+(.*))?$/i.exec(req.headers.authorization?.trim() ?? '');
+  const token = match?.[1]?.trim();
+  return token ? token : undefined;
+}
+
+export interface AuthenticateOptions {
+  tokens: Pick<TokenService, 'verifyAccessToken'>;
+  /** Final in-memory say on a verified token (revocations); false refuses it. No I/O. */
+  admit: (claims: AccessClaims) => boolean;
+}
+
+/** Verifies the access token in memory: no database query on a protected request. */
+export function authenticate({ tokens, admit }: AuthenticateOptions): RequestHandler {
+  return (req, _res, next) => {
+    const token = extractAccessToken(req);
+    if (token === undefined) throw new AppError('TOKEN_MISSING');
+    const claims = tokens.verifyAccessToken(token);
+    if (!admit(claims)) throw new AppError('TOKEN_INVALID');
+    req.auth = claims;
+    next();
+  };
+}

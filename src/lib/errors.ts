@@ -1,0 +1,74 @@
+/**
+ * One error type for the whole service. Every failure a client can see has a stable
+ * UPPER_SNAKE `code`, an HTTP status, and a message. Messages of 5xx errors are never
+ * sent to clients (the catalog's generic text is sent instead).
+ */
+export const errorCatalog = {
+  BAD_REQUEST: { status: 400, message: 'The request is malformed.' },
+  VALIDATION_FAILED: { status: 400, message: 'The request is invalid.' },
+  INVALID_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  FORBIDDEN_KEY: { status: 400, message: 'The request body contains a forbidden key.' },
+  USERNAME_TAKEN: { status: 400, message: 'Failed! Username is already in use!' },
+  EMAIL_TAKEN: { status: 400, message: 'Failed! Email is already in use!' },
+  ROLE_NOT_FOUND: { status: 400, message: 'Failed! Role does not exist!' },
+  INVALID_CREDENTIALS: { status: 401, message: 'Invalid username or password.' },
+  TOKEN_INVALID: { status: 401, message: 'Unauthorized!' },
+  TOKEN_EXPIRED: { status: 401, message: 'Unauthorized! Access Token was expired!' },
+  TOKEN_MISSING: { status: 403, message: 'No token provided!' },
+  ROLE_REQUIRED: { status: 403, message: 'Access denied: a role you do not have is required.' },
+  SIGNUP_ROLE_FORBIDDEN: { status: 403, message: 'Signup cannot grant roles above user.' },
+  NOT_FOUND: { status: 404, message: 'Not found.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type.' },
+  INTERNAL: { status: 500, message: 'Internal server error.' },
+  DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unavailable. Please retry shortly.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface AppErrorOptions {
+  cause?: unknown;
+  /** Per-field problems, for validation errors. */
+  errors?: FieldError[];
+  /** Extra members of the JSON body, e.g. the tutorial's `accessToken: null` on signin failures. */
+  body?: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly errors: FieldError[] | undefined;
+  readonly body: Record<string, unknown> | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(code: ErrorCode, message?: string, options: AppErrorOptions = {}) {
+    super(message ?? errorCatalog[code].message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = errorCatalog[code].status;
+    this.errors = options.errors;
+    this.body = options.body;
+    this.headers = options.headers;
+  }
+
+  /** The JSON body a client receives. Never includes the cause or a stack. */
+  toJSON(): Record<string, unknown> {
+    const message = this.status < 500 ? this.message : errorCatalog[this.code].message;
+    return {
+      ...this.body,
+      message,
+      code: this.code,
+      ...(this.errors ? { errors: this.errors } : {}),
+    };
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

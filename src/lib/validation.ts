@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { AppError, type FieldError } from './errors.js';
+
+/** Number of Unicode code points, which is what a person counts as characters. */
+export function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+/** A required string field whose errors name the field: "username is required", "... must be a string". */
+export function stringField(name: string) {
+  return z.string({
+    error: (issue) => (issue.input === undefined ? `${name} is required` : `${name} must be a string`),
+  });
+}
+
+/** A string field of `min`..`max` characters (code points). */
+export function boundedString(name: string, min: number, max: number) {
+  return stringField(name).refine((v) => codePoints(v) >= min && codePoints(v) <= max, {
+    error: min <= 1 ? `${name} must not be empty or longer than ${max} characters` : `${name} must be ${min} to ${max} characters`,
+  });
+}
+
+/** An object schema whose own type error explains what the body should be. */
+export function bodyObject<Shape extends z.ZodRawShape>(shape: Shape) {
+  const fields = Object.keys(shape).join(', ');
+  return z.object(shape, {
+    error: `The request body must be a JSON object or a URL-encoded form with the fields ${fields}.`,
+  });
+}
+
+function toFieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({
+    field: issue.path.length > 0 ? issue.path.map(String).join('.') : 'body',
+    message: issue.message,
+  }));
+}
+
+/** Validates a request body against a schema; a 400 naming every bad field otherwise. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const result = schema.safeParse(body ?? undefined);
+  if (result.success) return result.data;
+  const errors = toFieldErrors(result.error);
+  throw new AppError('VALIDATION_FAILED', [...new Set(errors.map((e) => e.message))].join('; '), { errors });
+}

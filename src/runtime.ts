@@ -1,0 +1,42 @@
+import { ConfigError, loadConfig } from './config/config.loader.js';
+import type { Config } from './config/config.schema.js';
+import { createDatabase, redactDatabaseUrl, type Database } from './db/database.js';
+import { createLogger, type Logger } from './lib/logger.js';
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  db: Database;
+}
+
+/** Prints a startup problem for a person (no stack) and exits 1. */
+export function exitWith(message: string): never {
+  process.stderr.write(`tokengate: ${message}\n`);
+  process.exit(1);
+}
+
+/** The innermost cause: Umzug and Sequelize wrap the error a person needs to read. */
+export function rootCause(error: unknown): unknown {
+  let current = error;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current;
+}
+
+/** Config, logger and database handle, shared by the server and the CLI. Exits 1 on bad config. */
+export function openRuntime(options: { logLevel?: Config['log']['level'] } = {}): Runtime {
+  let loaded;
+  try {
+    loaded = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) exitWith(error.message);
+    throw error;
+  }
+  const { config, warnings } = loaded;
+  const logger = createLogger({ level: options.logLevel ?? config.log.level });
+  for (const warning of warnings) logger.warn(`WARNING: ${warning}`);
+  try {
+    return { config, logger, db: createDatabase(config.database.url, logger) };
+  } catch (error) {
+    exitWith(`cannot use DATABASE_URL ${redactDatabaseUrl(config.database.url)}: ${String(rootCause(error))}`);
+  }
+}

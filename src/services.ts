@@ -1,0 +1,70 @@
+import type { Config } from './config/config.schema.js';
+import type { Database } from './db/database.js';
+import { createAuthService, type AuthService } from './features/auth/auth.service.js';
+import { createRoleRepository, type RoleRepository } from './features/roles/role.repository.js';
+import { createRoleService, type RoleService } from './features/roles/role.service.js';
+import { createTokenService, type AccessClaims, type TokenService } from './features/tokens/token.service.js';
+import { createAccountWatch, type AccountWatch } from './features/users/account-watch.js';
+import { createPasswordHasher, type PasswordHasher } from './features/users/password-hasher.js';
+import { createUserRepository, type UserRepository } from './features/users/user.repository.js';
+import { createUserService, type UserService } from './features/users/user.service.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import type { Logger } from './lib/logger.js';
+
+export interface ServiceDeps {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  clock?: Clock;
+  /** Tests pass a cheaper hasher; production uses OWASP's argon2id parameters. */
+  hasher?: PasswordHasher;
+}
+
+export interface Services {
+  users: UserRepository;
+  roles: RoleRepository;
+  roleService: RoleService;
+  userService: UserService;
+  hasher: PasswordHasher;
+  tokens: TokenService;
+  accounts: AccountWatch;
+  auth: AuthService;
+  /** The in-memory verdict on a verified access token: false when it must be refused. */
+  admit: (claims: AccessClaims) => boolean;
+}
+
+/** Builds every service once, with its dependencies passed explicitly. */
+export function createServices({ config, db, logger, clock = systemClock, hasher }: ServiceDeps): Services {
+  const users = createUserRepository(db);
+  const roles = createRoleRepository(db);
+  const passwordHasher = hasher ?? createPasswordHasher();
+  const tokens = createTokenService({ config: config.tokens, clock });
+  const accounts = createAccountWatch({
+    users,
+    clock,
+    logger,
+    intervalSeconds: config.accounts.checkIntervalSeconds,
+  });
+  const roleService = createRoleService(roles);
+  const userService = createUserService({ db, users, hasher: passwordHasher });
+  const auth = createAuthService({
+    users,
+    accounts: userService,
+    roles: roleService,
+    hasher: passwordHasher,
+    tokens,
+    logger,
+    allowSignupRoles: config.signup.allowRoles,
+  });
+  return {
+    users,
+    roles,
+    roleService,
+    userService,
+    hasher: passwordHasher,
+    tokens,
+    accounts,
+    auth,
+    admit: (claims) => accounts.admit(claims),
+  };
+}
