@@ -78,8 +78,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
-        const name = issue.path.join('.') || 'environment';
-        const value = typeof issue.path[0] === 'string' ? source[issue.path[0]] : undefined;
+        const name = typeof issue.path[0] === 'string' ? issue.path[0] : 'environment';
+        const value = source[name];
         const shown = value === undefined || name.includes('SECRET') ? '' : ` (got "${value}")`;
         return `${name}: ${issue.message}${shown}`;
       }),

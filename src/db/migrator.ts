@@ -1,6 +1,7 @@
-import { SequelizeStorage, Umzug } from 'umzug';
+import { Umzug } from 'umzug';
 import type { Logger } from '../lib/logger.js';
 import type { Database } from './database.js';
+import { createMigrationStorage } from './migration-storage.js';
 import { migrations } from './migrations/index.js';
 import type { MigrationContext } from './migrations/migration.js';
 
@@ -22,7 +23,7 @@ export function createMigrator(db: Database, logger: Logger): Migrator {
       down: ({ context: ctx }) => m.down(ctx),
     })),
     context,
-    storage: new SequelizeStorage({ sequelize: db.sequelize, tableName: MIGRATIONS_TABLE }),
+    storage: createMigrationStorage(MIGRATIONS_TABLE),
     logger: {
       info: (event) => logger.info(event, 'migration'),
       warn: (event) => logger.warn(event, 'migration'),

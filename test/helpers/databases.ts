@@ -57,7 +57,7 @@ export async function createTestDatabase(dialect: TestDialect = currentDialect()
     return {
       url: `sqlite:${path.join(dir, 'tokengate.sqlite')}`,
       dialect,
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
+      drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
     };
   }
   const name = `${databasePrefix()}${randomBytes(5).toString('hex')}`;

@@ -8,7 +8,7 @@ import { adminConnection, DIALECTS, databasePrefix, dropDatabases, listDatabases
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dialect = project.name as TestDialect;
   if (!(DIALECTS as readonly string[]).includes(dialect)) throw new Error(`Unknown dialect project "${project.name}"`);
-  if (dialect === 'sqlite') return async () => undefined;
+  if (dialect === 'sqlite') return () => Promise.resolve();
 
   const admin = adminConnection(dialect);
   try {
@@ -17,6 +17,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw new Error(
       `The ${dialect} server at ${SERVER_URLS[dialect]} is not reachable (${String(error)}). ` +
         `Start it, or leave "${dialect}" out of TEST_DIALECTS.`,
+      { cause: error },
     );
   } finally {
     await admin.close();

@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, TEST_SECRET } from '../helpers/app.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { runCli } from '../helpers/processes.js';
+
+let database: TestDatabase;
+let cwd: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  cwd = mkdtempSync(path.join(tmpdir(), 'tokengate-cli-'));
+  env = { DATABASE_URL: database.url, JWT_SECRET: TEST_SECRET };
+});
+afterAll(async () => {
+  await database.drop();
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+const cli = (args: string[], extra: { env?: Record<string, string>; input?: string } = {}) =>
+  runCli(args, { cwd, env: { ...env, ...extra.env }, input: extra.input });
+
+describe('the tokengate CLI against a real database', () => {
+  it('migrate: applies, reports status, and is idempotent', async () => {
+    const first = await cli(['migrate']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/applied\s+0001-tutorial-schema/);
+    expect((await cli(['migrate'])).stdout).toMatch(/Database is up to date/);
+    expect((await cli(['migrate', 'status'])).stdout).toMatch(/applied\s+0001-tutorial-schema/);
+  });
+
+  it('users:create makes the first admin, who can then sign in and open the admin board', async () => {
+    const created = await cli(['users:create', '--username', 'root', '--email', 'root@example.test', '--role', 'admin'], {
+      env: { TOKENGATE_PASSWORD: 'root-password-1' },
+    });
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/Created user \d+ \(root\) with roles admin\./);
+
+    const app = await startApp({ database });
+    try {
+      const signin = await app.http().post('/api/auth/signin').send({ username: 'root', password: 'root-password-1' }).expect(200);
+      expect(signin.body.roles).toEqual(['ROLE_ADMIN']);
+      await app.http().get('/api/test/admin').set('x-access-token', signin.body.accessToken).expect(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('users:create reads the password from standard input when no flag or variable gives it', async () => {
+    const created = await cli(['users:create', '--username', 'piped', '--email', 'piped@example.test', '--role', 'user', 'moderator'], {
+      input: 'piped-password-1\n',
+    });
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/with roles user, moderator/);
+  });
+
+  it.each([
+    [['users:create', '--username', 'root', '--email', 'other@example.test', '--password', 'long-enough'], /Failed! Username is already in use!/],
+    [['users:create', '--username', 'hero', '--email', 'hero@example.test', '--password', 'long-enough', '--role', 'superhero'], /Role does not exist = superhero/],
+    [['users:create', '--username', 'x', '--email', 'x@example.test', '--password', 'long-enough'], /username must be 3 to 32 characters/],
+    [['users:create', '--username', 'nobody', '--email', 'nobody@example.test', '--password', 'short'], /password must be 8 to 128 characters/],
+    [['users:create', '--email', 'x@example.test'], /required option '--username <name>' not specified/],
+    [['migrate', 'sideways'], /'sideways' is invalid/],
+    [['no-such-command'], /unknown command 'no-such-command'/],
+  ])('%j fails with a clear message and a non-zero exit', async (args, message) => {
+    const result = await cli(args);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('--help describes the commands', async () => {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/migrate/);
+    expect(help.stdout).toMatch(/users:create/);
+    const sub = await cli(['users:create', '--help']);
+    expect(sub.code).toBe(0);
+    expect(sub.stdout).toMatch(/TOKENGATE_PASSWORD/);
+  });
+});
