@@ -11,8 +11,8 @@ export type AppDeps = ServiceDeps;
 export interface Tokengate {
   app: Express;
   services: Services;
-  /** Starts background work (account checks). */
-  start(): void;
+  /** Loads the current revocations, then starts background work (polls, checks, purges). */
+  start(): Promise<void>;
   /** Stops background work. The caller closes the HTTP server and the database. */
   stop(): void;
 }
@@ -28,14 +28,23 @@ export function createApp(deps: AppDeps): Tokengate {
   app.use(requestLog(deps.logger));
   app.use(corsFor(deps.config.http.corsOrigins));
   app.use(bodyParsers());
-  mountRoutes(app, services);
+  mountRoutes(app, services, deps.config);
   app.use(notFound);
   app.use(errorHandler(deps.logger));
 
   return {
     app,
     services,
-    start: () => services.accounts.start(),
-    stop: () => services.accounts.stop(),
+    async start() {
+      await services.revocations.poll();
+      services.revocations.start();
+      services.sessions.startJobs();
+      services.accounts.start();
+    },
+    stop() {
+      services.revocations.stop();
+      services.sessions.stopJobs();
+      services.accounts.stop();
+    },
   };
 }

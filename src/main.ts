@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   }
 
   const tokengate = createApp({ config, db, logger });
-  tokengate.start();
+  await tokengate.start();
   const server = createServer(tokengate.app);
   server.listen({ port: config.http.port, host: config.http.host }, () => {
     const address = server.address();

@@ -3,6 +3,10 @@ import type { Database } from './db/database.js';
 import { createAuthService, type AuthService } from './features/auth/auth.service.js';
 import { createRoleRepository, type RoleRepository } from './features/roles/role.repository.js';
 import { createRoleService, type RoleService } from './features/roles/role.service.js';
+import { createRevocationRepository } from './features/sessions/revocation.repository.js';
+import { createRevocationList, type RevocationList } from './features/sessions/revocation.service.js';
+import { createSessionRepository } from './features/sessions/session.repository.js';
+import { createSessionService, type SessionService } from './features/sessions/session.service.js';
 import { createTokenService, type AccessClaims, type TokenService } from './features/tokens/token.service.js';
 import { createAccountWatch, type AccountWatch } from './features/users/account-watch.js';
 import { createPasswordHasher, type PasswordHasher } from './features/users/password-hasher.js';
@@ -28,10 +32,15 @@ export interface Services {
   hasher: PasswordHasher;
   tokens: TokenService;
   accounts: AccountWatch;
+  revocations: RevocationList;
+  sessions: SessionService;
   auth: AuthService;
   /** The in-memory verdict on a verified access token: false when it must be refused. */
   admit: (claims: AccessClaims) => boolean;
 }
+
+/** Extra life of a revocation entry beyond the access-token lifetime: the verifier's clock leeway. */
+const REVOCATION_MARGIN_SECONDS = 10;
 
 /** Builds every service once, with its dependencies passed explicitly. */
 export function createServices({ config, db, logger, clock = systemClock, hasher }: ServiceDeps): Services {
@@ -39,11 +48,23 @@ export function createServices({ config, db, logger, clock = systemClock, hasher
   const roles = createRoleRepository(db);
   const passwordHasher = hasher ?? createPasswordHasher();
   const tokens = createTokenService({ config: config.tokens, clock });
-  const accounts = createAccountWatch({
-    users,
+  const accounts = createAccountWatch({ users, clock, logger, intervalSeconds: config.accounts.checkIntervalSeconds });
+  const revocationRepository = createRevocationRepository(db);
+  const revocations = createRevocationList({
+    revocations: revocationRepository,
     clock,
     logger,
-    intervalSeconds: config.accounts.checkIntervalSeconds,
+    pollSeconds: config.sessions.revocationPollSeconds,
+    entryTtlSeconds: config.tokens.accessTtlSeconds + REVOCATION_MARGIN_SECONDS,
+  });
+  const sessions = createSessionService({
+    db,
+    sessions: createSessionRepository(db),
+    revocations: revocationRepository,
+    revocationList: revocations,
+    clock,
+    logger,
+    config: config.sessions,
   });
   const roleService = createRoleService(roles);
   const userService = createUserService({ db, users, hasher: passwordHasher });
@@ -51,6 +72,7 @@ export function createServices({ config, db, logger, clock = systemClock, hasher
     users,
     accounts: userService,
     roles: roleService,
+    sessions,
     hasher: passwordHasher,
     tokens,
     logger,
@@ -64,7 +86,9 @@ export function createServices({ config, db, logger, clock = systemClock, hasher
     hasher: passwordHasher,
     tokens,
     accounts,
+    revocations,
+    sessions,
     auth,
-    admit: (claims) => accounts.admit(claims),
+    admit: (claims) => !revocations.isRevoked(claims.sid) && accounts.admit(claims),
   };
 }

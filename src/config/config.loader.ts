@@ -109,6 +109,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       secret,
       accessTtlSeconds: env.ACCESS_TOKEN_TTL,
     },
+    sessions: {
+      refreshTtlSeconds: env.REFRESH_TOKEN_TTL,
+      maxAgeSeconds: env.SESSION_MAX_AGE,
+      rotation: env.REFRESH_TOKEN_ROTATION,
+      revocationPollSeconds: env.REVOCATION_POLL_INTERVAL,
+      cookies: env.COOKIE_TRANSPORT,
+    },
     accounts: { checkIntervalSeconds: env.ACCOUNT_CHECK_INTERVAL },
     signup: { allowRoles: env.ALLOW_SIGNUP_ROLES },
     log: { level: env.LOG_LEVEL },

@@ -56,6 +56,11 @@ export const envSchema = z.object({
   JWT_ALG: z.enum(['HS256'], { error: 'must be HS256 (asymmetric algorithms are not available yet)' }).default('HS256'),
   JWT_SECRET: z.string().optional(),
   ACCESS_TOKEN_TTL: duration('15m', 30, 86400),
+  REFRESH_TOKEN_TTL: duration('7d', 60, 365 * 86400),
+  SESSION_MAX_AGE: duration('30d', 60, 365 * 86400),
+  REFRESH_TOKEN_ROTATION: booleanText.default(true),
+  REVOCATION_POLL_INTERVAL: duration('1s', 1, 60),
+  COOKIE_TRANSPORT: booleanText.default(false),
   ACCOUNT_CHECK_INTERVAL: duration('2s', 0, 3600),
   ALLOW_SIGNUP_ROLES: booleanText.default(false),
   CORS_ORIGINS: z
@@ -85,6 +90,17 @@ export interface Config {
     readonly algorithm: 'HS256';
     readonly secret: string;
     readonly accessTtlSeconds: number;
+  };
+  readonly sessions: {
+    /** Idle lifetime: a session unused for this long ends. */
+    readonly refreshTtlSeconds: number;
+    /** Absolute lifetime: no session outlives this, however active. */
+    readonly maxAgeSeconds: number;
+    readonly rotation: boolean;
+    /** How often each instance reads new revocations from the database. */
+    readonly revocationPollSeconds: number;
+    /** Tokens in httpOnly cookies as well as (or instead of) response bodies. */
+    readonly cookies: boolean;
   };
   readonly accounts: {
     /** How often the accounts behind recently seen tokens are checked; 0 turns it off. */

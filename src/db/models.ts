@@ -42,10 +42,42 @@ export class UserRoleRow extends Model<InferAttributes<UserRoleRow>, InferCreati
   declare updatedAt: CreationOptional<Date>;
 }
 
+export class SessionRow extends Model<InferAttributes<SessionRow>, InferCreationAttributes<SessionRow>> {
+  declare id: string;
+  declare userId: number;
+  declare createdAt: Date;
+  declare lastUsedAt: Date;
+  declare idleExpiresAt: Date;
+  declare expiresAt: Date;
+  declare revokedAt: CreationOptional<Date | null>;
+  declare revokedReason: CreationOptional<string | null>;
+  declare userAgent: string | null;
+  declare ip: string | null;
+}
+
+export class RefreshTokenRow extends Model<InferAttributes<RefreshTokenRow>, InferCreationAttributes<RefreshTokenRow>> {
+  declare id: string;
+  declare sessionId: string;
+  declare secretHash: string;
+  declare createdAt: Date;
+  declare rotatedAt: CreationOptional<Date | null>;
+  declare session?: NonAttribute<SessionRow>;
+}
+
+export class RevocationRow extends Model<InferAttributes<RevocationRow>, InferCreationAttributes<RevocationRow>> {
+  declare id: CreationOptional<number>;
+  declare sessionId: string;
+  declare expiresAt: Date;
+  declare createdAt: Date;
+}
+
 export interface Models {
   User: typeof UserRow;
   Role: typeof RoleRow;
   UserRole: typeof UserRoleRow;
+  Session: typeof SessionRow;
+  RefreshToken: typeof RefreshTokenRow;
+  Revocation: typeof RevocationRow;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -88,5 +120,45 @@ export function defineModels(sequelize: Sequelize): Models {
   User.belongsToMany(Role, { through: UserRole, foreignKey: 'userId', otherKey: 'roleId', as: 'roles' });
   Role.belongsToMany(User, { through: UserRole, foreignKey: 'roleId', otherKey: 'userId', as: 'users' });
 
-  return { User, Role, UserRole };
+  class Session extends SessionRow {}
+  class RefreshToken extends RefreshTokenRow {}
+  class Revocation extends RevocationRow {}
+  const id = { type: DataTypes.STRING(32), primaryKey: true };
+  Session.init(
+    {
+      id,
+      userId: { type: DataTypes.INTEGER, allowNull: false },
+      createdAt: DataTypes.DATE(3),
+      lastUsedAt: DataTypes.DATE(3),
+      idleExpiresAt: DataTypes.DATE(3),
+      expiresAt: DataTypes.DATE(3),
+      revokedAt: DataTypes.DATE(3),
+      revokedReason: DataTypes.STRING(32),
+      userAgent: DataTypes.STRING(255),
+      ip: DataTypes.STRING(64),
+    },
+    { sequelize, tableName: 'sessions', modelName: 'session', timestamps: false },
+  );
+  RefreshToken.init(
+    {
+      id,
+      sessionId: { type: DataTypes.STRING(32), allowNull: false },
+      secretHash: { type: DataTypes.STRING(64), allowNull: false },
+      createdAt: DataTypes.DATE(3),
+      rotatedAt: DataTypes.DATE(3),
+    },
+    { sequelize, tableName: 'refresh_tokens', modelName: 'refreshToken', timestamps: false },
+  );
+  Revocation.init(
+    {
+      id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
+      sessionId: { type: DataTypes.STRING(32), allowNull: false },
+      expiresAt: DataTypes.DATE(3),
+      createdAt: DataTypes.DATE(3),
+    },
+    { sequelize, tableName: 'revocations', modelName: 'revocation', timestamps: false },
+  );
+  RefreshToken.belongsTo(Session, { foreignKey: 'sessionId', as: 'session' });
+
+  return { User, Role, UserRole, Session, RefreshToken, Revocation };
 }

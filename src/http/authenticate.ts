@@ -28,16 +28,36 @@ export interface AuthenticateOptions {
   tokens: Pick<TokenService, 'verifyAccessToken'>;
   /** Final in-memory say on a verified token (revocations); false refuses it. No I/O. */
   admit: (claims: AccessClaims) => boolean;
+  /** Where else to look when no header carries a token (the cookie, in cookie transport). */
+  fallback?: (req: Request) => string | undefined;
 }
 
 /** Verifies the access token in memory: no database query on a protected request. */
-export function authenticate({ tokens, admit }: AuthenticateOptions): RequestHandler {
+export function authenticate({ tokens, admit, fallback }: AuthenticateOptions): RequestHandler {
   return (req, _res, next) => {
-    const token = extractAccessToken(req);
+    const token = extractAccessToken(req) ?? fallback?.(req);
     if (token === undefined) throw new AppError('TOKEN_MISSING');
     const claims = tokens.verifyAccessToken(token);
     if (!admit(claims)) throw new AppError('TOKEN_INVALID');
     req.auth = claims;
+    next();
+  };
+}
+
+/**
+ * Sets `req.auth` when a genuine access token is presented, even an expired or revoked one, and
+ * never refuses the request: for signout, which must work however stale the client's token is.
+ */
+export function identify({ tokens, fallback }: Omit<AuthenticateOptions, 'admit'>): RequestHandler {
+  return (req, _res, next) => {
+    const token = extractAccessToken(req) ?? fallback?.(req);
+    if (token !== undefined) {
+      try {
+        req.auth = tokens.verifyAccessToken(token, { ignoreExpiry: true });
+      } catch {
+        req.auth = undefined;
+      }
+    }
     next();
   };
 }

@@ -1,20 +1,33 @@
 import type { Express } from 'express';
+import type { Config } from '../config/config.schema.js';
 import { authRoutes } from '../features/auth/auth.routes.js';
+import { createTokenTransport } from '../features/auth/token-transport.js';
 import { boardRoutes } from '../features/boards/board.routes.js';
+import { sessionRoutes } from '../features/sessions/session.routes.js';
 import type { RouteGuards } from '../lib/guards.js';
 import type { Services } from '../services.js';
-import { authenticate } from './authenticate.js';
+import { authenticate, identify } from './authenticate.js';
 import { requireRole } from './authorize.js';
 
 /** The route table: every path the service answers. */
-export function mountRoutes(app: Express, services: Services): void {
+export function mountRoutes(app: Express, services: Services, config: Config): void {
+  const transport = createTokenTransport({
+    cookies: config.sessions.cookies,
+    secure: config.env === 'production',
+    accessTtlSeconds: config.tokens.accessTtlSeconds,
+    sessionMaxAgeSeconds: config.sessions.maxAgeSeconds,
+  });
+  const fallback = (req: Parameters<typeof transport.accessTokenFrom>[0]) => transport.accessTokenFrom(req);
   const guards: RouteGuards = {
-    authenticated: authenticate({ tokens: services.tokens, admit: services.admit }),
+    authenticated: authenticate({ tokens: services.tokens, admit: services.admit, fallback }),
+    identified: identify({ tokens: services.tokens, fallback }),
     requireRole,
   };
+
   app.get('/', (_req, res) => {
     res.json({ message: 'Tokengate is running.', api: '/api/auth, /api/test' });
   });
-  app.use('/api/auth', authRoutes(services.auth));
+  app.use('/api/auth/sessions', sessionRoutes(services.sessions, guards));
+  app.use('/api/auth', authRoutes(services.auth, transport, guards));
   app.use('/api/test', boardRoutes(guards));
 }

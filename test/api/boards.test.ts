@@ -83,7 +83,7 @@ describe('bad tokens get 401', () => {
   });
 
   it("a token signed with the tutorial's public secret", async () => {
-    const forged = await new SignJWT({ id: admin.id, roles: ['admin'] })
+    const forged = await new SignJWT({ id: admin.id, roles: ['admin'], sid: 'some-session' })
       .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
       .setIssuer('tokengate')
       .setAudience('tokengate')
@@ -98,7 +98,7 @@ describe('bad tokens get 401', () => {
   it('alg "none"', async () => {
     const encode = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
     const now = Math.floor(Date.now() / 1000);
-    const payload = { iss: 'tokengate', aud: 'tokengate', sub: String(admin.id), id: admin.id, roles: ['admin'], iat: now, exp: now + 600, jti: 'x' };
+    const payload = { iss: 'tokengate', aud: 'tokengate', sub: String(admin.id), id: admin.id, roles: ['admin'], sid: 'some-session', iat: now, exp: now + 600, jti: 'x' };
     for (const alg of ['none', 'None', 'NONE']) {
       await get('/api/test/admin', `${encode({ alg, typ: 'at+jwt' })}.${encode(payload)}.`).expect(401);
     }
@@ -106,7 +106,7 @@ describe('bad tokens get 401', () => {
 
   it('a token for another issuer or audience, signed with the right secret', async () => {
     const sign = (issuer: string, audience: string) =>
-      new SignJWT({ id: admin.id, roles: ['admin'] })
+      new SignJWT({ id: admin.id, roles: ['admin'], sid: 'some-session' })
         .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
         .setIssuer(issuer)
         .setAudience(audience)

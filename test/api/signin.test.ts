@@ -24,6 +24,7 @@ describe('POST /api/auth/signin', () => {
       email: alice.email,
       roles: ['ROLE_USER', 'ROLE_MODERATOR'],
       accessToken: expect.any(String),
+      refreshToken: expect.stringMatching(/^[\w-]{22}\.[\w-]{43}$/),
       tokenType: 'Bearer',
       expiresIn: 900,
     });
@@ -40,6 +41,7 @@ describe('POST /api/auth/signin', () => {
       sub: String(alice.id),
       id: alice.id,
       roles: ['user', 'moderator'],
+      sid: expect.any(String),
       jti: expect.any(String),
     });
     expect(claims.exp! - claims.iat!).toBe(900);

@@ -63,7 +63,7 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
     hasher: options.hasher ?? fastHasher,
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  tokengate.start();
+  await tokengate.start();
   const server: Server = createServer(tokengate.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -99,6 +99,7 @@ export interface TestUser {
   email: string;
   password: string;
   accessToken: string;
+  refreshToken: string;
 }
 
 /** Creates an account with any roles (as the CLI would) and signs it in through HTTP. */
@@ -114,7 +115,8 @@ export async function createUser(app: TestApp, roles: string[] = ['user']): Prom
     roleIds: granted.map((r) => r.id),
   });
   const res = await app.http().post('/api/auth/signin').send({ username, password }).expect(200);
-  return { id, username, email, password, accessToken: (res.body as { accessToken: string }).accessToken };
+  const body = res.body as { accessToken: string; refreshToken: string };
+  return { id, username, email, password, accessToken: body.accessToken, refreshToken: body.refreshToken };
 }
 
 /** A clock that only moves when told to. */

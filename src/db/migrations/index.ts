@@ -1,5 +1,6 @@
 import { tutorialSchema } from './0001-tutorial-schema.js';
+import { sessionsSchema } from './0002-sessions.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. New ones are appended; applied ones are never edited. */
-export const migrations: Migration[] = [tutorialSchema];
+export const migrations: Migration[] = [tutorialSchema, sessionsSchema];

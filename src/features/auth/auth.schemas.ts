@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '../../lib/errors.js';
 import { normalizeUsername } from '../../lib/identity.js';
 import { bodyObject, boundedString, stringField } from '../../lib/validation.js';
 
@@ -43,3 +44,30 @@ export const signinSchema = bodyObject({
   password: boundedString('password', 1, 1024),
 });
 export type SigninInput = z.output<typeof signinSchema>;
+
+/**
+ * The refresh token in a refresh request body. Missing, null or empty means "not given" (the
+ * cookie may carry it); any other non-string is refused with 403, as every refresh failure is.
+ */
+export function refreshTokenIn(body: unknown): string | undefined {
+  const value: unknown = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).refreshToken : undefined;
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || value.length > 512) throw new AppError('REFRESH_TOKEN_MALFORMED');
+  return value;
+}
+
+const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
+  error: 'all must be true or false',
+});
+
+/** Signout: everything optional; an empty body ends the session of the presented token. */
+export const signoutSchema = z
+  .object(
+    {
+      refreshToken: z.string({ error: 'refreshToken must be a string' }).max(512).nullish(),
+      all: flag.optional().default(false),
+    },
+    { error: 'The request body must be a JSON object or a URL-encoded form.' },
+  )
+  .optional()
+  .transform((body) => body ?? { refreshToken: undefined, all: false });

@@ -2,31 +2,50 @@ import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { authorities, DEFAULT_ROLE } from '../roles/role.hierarchy.js';
 import type { RoleService } from '../roles/role.service.js';
-import type { TokenService } from '../tokens/token.service.js';
+import type { SessionContext, SessionService } from '../sessions/session.service.js';
+import type { AccessClaims, TokenService } from '../tokens/token.service.js';
 import type { PasswordHasher } from '../users/password-hasher.js';
 import type { UserRepository } from '../users/user.repository.js';
 import type { UserService } from '../users/user.service.js';
 import type { SigninInput, SignupInput } from './auth.schemas.js';
 
-export interface SigninResult {
+/** A new access token and the refresh token that goes with it. */
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  /** Access-token lifetime in seconds. */
+  expiresIn: number;
+}
+
+export interface SigninResult extends TokenPair {
   id: number;
   username: string;
   email: string;
   roles: string[];
-  accessToken: string;
-  tokenType: 'Bearer';
-  expiresIn: number;
+}
+
+export interface SignoutRequest {
+  /** The refresh token of the session to end, when the client sends it. */
+  refreshToken?: string | undefined;
+  /** End every session of the user, not only this one. */
+  all: boolean;
+  /** Claims of the caller's access token, when one was presented (even an expired one). */
+  caller?: AccessClaims | undefined;
 }
 
 export interface AuthService {
   signup(input: SignupInput): Promise<void>;
-  signin(input: SigninInput): Promise<SigninResult>;
+  signin(input: SigninInput, context: SessionContext): Promise<SigninResult>;
+  refresh(refreshToken: string): Promise<TokenPair>;
+  signout(request: SignoutRequest): Promise<void>;
 }
 
 export interface AuthServiceDeps {
   users: UserRepository;
   accounts: UserService;
   roles: RoleService;
+  sessions: SessionService;
   hasher: PasswordHasher;
   tokens: TokenService;
   logger: Logger;
@@ -34,7 +53,12 @@ export interface AuthServiceDeps {
 }
 
 export function createAuthService(deps: AuthServiceDeps): AuthService {
-  const { users, accounts, roles, hasher, tokens, logger } = deps;
+  const { users, accounts, roles, sessions, hasher, tokens, logger } = deps;
+
+  async function tokenPair(user: { id: number; roles: string[] }, sessionId: string, refreshToken: string): Promise<TokenPair> {
+    const access = await tokens.issueAccessToken({ id: user.id, roles: user.roles, sessionId });
+    return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn };
+  }
 
   return {
     async signup(input) {
@@ -50,7 +74,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       await accounts.register({ ...input, roleIds: granted.map((role) => role.id) });
     },
 
-    async signin(input) {
+    async signin(input, context) {
       const user = await users.findByUsername(input.username);
       // The same work for an unknown user as for a wrong password, and the same answer.
       let valid = false;
@@ -66,16 +90,30 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
           logger.warn({ err: error, userId: user.id }, 'could not upgrade a password hash; will retry at next signin');
         }
       }
-      const access = await tokens.issueAccessToken({ id: user.id, roles: user.roles });
+      const session = await sessions.open(user.id, context);
       return {
         id: user.id,
         username: user.username,
         email: user.email,
         roles: authorities(user.roles),
-        accessToken: access.token,
-        tokenType: 'Bearer',
-        expiresIn: access.expiresIn,
+        ...(await tokenPair(user, session.sessionId, session.refreshToken)),
       };
+    },
+
+    async refresh(refreshToken) {
+      const session = await sessions.refresh(refreshToken);
+      // Roles are read again, so a refreshed token carries the user's current roles.
+      const user = await users.findById(session.userId);
+      if (!user) throw new AppError('REFRESH_TOKEN_NOT_FOUND');
+      return tokenPair(user, session.sessionId, session.refreshToken);
+    },
+
+    async signout({ refreshToken, all, caller }) {
+      const owner = refreshToken ? await sessions.identify(refreshToken) : undefined;
+      const sessionId = owner?.sessionId ?? caller?.sid;
+      const userId = owner?.userId ?? caller?.id;
+      if (all && userId !== undefined) await sessions.endAllOfUser(userId, 'signout-all');
+      else if (sessionId !== undefined) await sessions.end([sessionId], 'signout');
     },
   };
 }

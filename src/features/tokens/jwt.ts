@@ -47,6 +47,8 @@ export interface VerifyOptions {
   now: number;
   /** Tolerated clock skew for `nbf` and `iat`, in seconds. */
   leeway: number;
+  /** Accept a token past its `exp` (everything else is still checked). */
+  ignoreExpiry?: boolean;
 }
 
 export const MAX_TOKEN_LENGTH = 8192;
@@ -94,7 +96,7 @@ function checkClaims(claims: Record<string, unknown>, options: VerifyOptions): v
   if (!isNumericDate(iat)) invalid('missing issue time');
   if (iat > options.now + options.leeway) invalid('issued in the future');
   if (nbf !== undefined && (!isNumericDate(nbf) || nbf > options.now + options.leeway)) invalid('not yet valid');
-  if (options.now >= exp) throw new TokenRejectedError('expired', 'expired');
+  if (options.now >= exp && !options.ignoreExpiry) throw new TokenRejectedError('expired', 'expired');
 }
 
 /** Verifies a compact JWS and its registered claims; returns the payload or throws TokenRejectedError. */

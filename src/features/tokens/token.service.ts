@@ -16,6 +16,8 @@ export interface AccessClaims {
   /** The same user id as a number, for tutorial-era consumers. */
   id: number;
   roles: string[];
+  /** The session the token belongs to; its end revokes the token. */
+  sid: string;
   iat: number;
   exp: number;
   jti: string;
@@ -24,6 +26,7 @@ export interface AccessClaims {
 export interface AccessTokenSubject {
   id: number;
   roles: readonly string[];
+  sessionId: string;
 }
 
 export interface IssuedAccessToken {
@@ -35,21 +38,25 @@ export interface IssuedAccessToken {
 
 export interface TokenService {
   issueAccessToken(subject: AccessTokenSubject): Promise<IssuedAccessToken>;
-  /** Synchronous and free of I/O. Throws AppError TOKEN_EXPIRED or TOKEN_INVALID. */
-  verifyAccessToken(token: string): AccessClaims;
+  /**
+   * Synchronous and free of I/O. Throws AppError TOKEN_EXPIRED or TOKEN_INVALID.
+   * `ignoreExpiry` accepts an expired but genuine token (signout may name its session).
+   */
+  verifyAccessToken(token: string, options?: { ignoreExpiry?: boolean }): AccessClaims;
 }
 
 function toAccessClaims(claims: Record<string, unknown>): AccessClaims {
-  const { sub, id, roles, iat, exp, jti } = claims;
+  const { sub, id, roles, sid, iat, exp, jti } = claims;
   const valid =
     typeof sub === 'string' &&
     /^\d{1,15}$/.test(sub) &&
     id === Number(sub) &&
     Array.isArray(roles) &&
     roles.every((r) => typeof r === 'string') &&
+    typeof sid === 'string' &&
     typeof jti === 'string';
   if (!valid) throw new TokenRejectedError('invalid', 'malformed claims');
-  return { sub, id, roles, iat: iat as number, exp: exp as number, jti };
+  return { sub, id, roles, sid, iat: iat as number, exp: exp as number, jti };
 }
 
 export interface TokenServiceDeps {
@@ -69,11 +76,12 @@ export function createTokenService({ config, clock }: TokenServiceDeps): TokenSe
         sub: String(subject.id),
         id: subject.id,
         roles: [...subject.roles],
+        sid: subject.sessionId,
         iat,
         exp: iat + config.accessTtlSeconds,
         jti: randomToken(16),
       };
-      const token = await new SignJWT({ id: claims.id, roles: claims.roles })
+      const token = await new SignJWT({ id: claims.id, roles: claims.roles, sid: claims.sid })
         .setProtectedHeader({ alg: config.algorithm, typ: ACCESS_TOKEN_TYPE, kid })
         .setIssuer(config.issuer)
         .setAudience(config.audience)
@@ -85,7 +93,7 @@ export function createTokenService({ config, clock }: TokenServiceDeps): TokenSe
       return { token, expiresIn: config.accessTtlSeconds, claims };
     },
 
-    verifyAccessToken(token) {
+    verifyAccessToken(token, options = {}) {
       try {
         const { claims } = verifyJwt(token, {
           algorithms: [config.algorithm],
@@ -95,6 +103,7 @@ export function createTokenService({ config, clock }: TokenServiceDeps): TokenSe
           audience: config.audience,
           now: epochSeconds(clock),
           leeway: CLOCK_LEEWAY_SECONDS,
+          ignoreExpiry: options.ignoreExpiry ?? false,
         });
         return toAccessClaims(claims);
       } catch (error) {

@@ -45,6 +45,7 @@ export interface NewUser {
 
 export interface UserRepository {
   findByUsername(username: string): Promise<UserRecord | null>;
+  findById(id: number): Promise<UserRecord | null>;
   isUsernameTaken(username: string, trx?: Transaction): Promise<boolean>;
   isEmailTaken(email: string, trx?: Transaction): Promise<boolean>;
   create(user: NewUser, trx: Transaction): Promise<number>;
@@ -72,6 +73,11 @@ export function createUserRepository(db: Database): UserRepository {
   return {
     async findByUsername(username) {
       const row = await User.findOne({ where: { usernameNormalized: usernameKey(username) }, include: [withRoles] });
+      return row ? toRecord(row) : null;
+    },
+
+    async findById(id) {
+      const row = await User.findByPk(id, { include: [withRoles] });
       return row ? toRecord(row) : null;
     },
 

@@ -1,0 +1,186 @@
+import { Op, type Transaction } from 'sequelize';
+import type { Database } from '../../db/database.js';
+import type { SessionRow } from '../../db/models.js';
+
+export interface SessionRecord {
+  id: string;
+  userId: number;
+  createdAt: Date;
+  lastUsedAt: Date;
+  idleExpiresAt: Date;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+export interface RefreshTokenRecord {
+  id: string;
+  sessionId: string;
+  secretHash: string;
+  rotatedAt: Date | null;
+  session: SessionRecord;
+}
+
+export interface NewSession {
+  id: string;
+  userId: number;
+  now: Date;
+  idleExpiresAt: Date;
+  expiresAt: Date;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+export interface NewTokenRow {
+  id: string;
+  sessionId: string;
+  secretHash: string;
+  createdAt: Date;
+}
+
+export interface SessionRepository {
+  create(session: NewSession, token: NewTokenRow, trx: Transaction): Promise<void>;
+  findToken(id: string, trx?: Transaction): Promise<RefreshTokenRecord | null>;
+  /** Marks a token as exchanged; false when another request already did (a race or a replay). */
+  markRotated(tokenId: string, at: Date, trx: Transaction): Promise<boolean>;
+  addToken(token: NewTokenRow, trx: Transaction): Promise<void>;
+  touch(sessionId: string, at: Date, idleExpiresAt: Date, trx: Transaction): Promise<void>;
+  /** Ends the sessions that are still active among `ids`; returns those it ended. */
+  revoke(ids: readonly string[], reason: string, at: Date, trx?: Transaction): Promise<string[]>;
+  activeIdsOfUser(userId: number, trx?: Transaction): Promise<string[]>;
+  listActive(userId: number, now: Date): Promise<SessionRecord[]>;
+  /** Deletes up to `limit` sessions that ended (revoked or expired); returns how many. */
+  purgeEnded(now: Date, limit: number): Promise<number>;
+  /** Deletes up to `limit` rotated tokens exchanged before `before`; returns how many. */
+  purgeRotatedTokens(before: Date, limit: number): Promise<number>;
+}
+
+function toRecord(row: SessionRow): SessionRecord {
+  return {
+    id: row.id,
+    userId: row.userId,
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+    idleExpiresAt: row.idleExpiresAt,
+    expiresAt: row.expiresAt,
+    revokedAt: row.revokedAt ?? null,
+    userAgent: row.userAgent,
+    ip: row.ip,
+  };
+}
+
+const activeAt = (now: Date) => ({
+  revokedAt: null,
+  idleExpiresAt: { [Op.gt]: now },
+  expiresAt: { [Op.gt]: now },
+});
+
+export function createSessionRepository(db: Database): SessionRepository {
+  const { Session, RefreshToken } = db.models;
+
+  return {
+    async create(session, token, trx) {
+      await Session.create(
+        {
+          id: session.id,
+          userId: session.userId,
+          createdAt: session.now,
+          lastUsedAt: session.now,
+          idleExpiresAt: session.idleExpiresAt,
+          expiresAt: session.expiresAt,
+          userAgent: session.userAgent,
+          ip: session.ip,
+        },
+        { transaction: trx },
+      );
+      await RefreshToken.create(token, { transaction: trx });
+    },
+
+    async findToken(id, trx) {
+      const row = await RefreshToken.findByPk(id, {
+        include: [{ model: Session, as: 'session', required: true }],
+        transaction: trx ?? null,
+      });
+      if (!row?.session) return null;
+      return {
+        id: row.id,
+        sessionId: row.sessionId,
+        secretHash: row.secretHash,
+        rotatedAt: row.rotatedAt ?? null,
+        session: toRecord(row.session),
+      };
+    },
+
+    async markRotated(tokenId, at, trx) {
+      const [count] = await RefreshToken.update(
+        { rotatedAt: at },
+        { where: { id: tokenId, rotatedAt: null }, transaction: trx },
+      );
+      return count === 1;
+    },
+
+    async addToken(token, trx) {
+      await RefreshToken.create(token, { transaction: trx });
+    },
+
+    async touch(sessionId, at, idleExpiresAt, trx) {
+      await Session.update({ lastUsedAt: at, idleExpiresAt }, { where: { id: sessionId }, transaction: trx });
+    },
+
+    async revoke(ids, reason, at, trx) {
+      if (ids.length === 0) return [];
+      const active = await Session.findAll({
+        attributes: ['id'],
+        where: { id: { [Op.in]: [...ids] }, revokedAt: null },
+        transaction: trx ?? null,
+      });
+      const activeIds = active.map((s) => s.id);
+      if (activeIds.length === 0) return [];
+      await Session.update(
+        { revokedAt: at, revokedReason: reason },
+        { where: { id: { [Op.in]: activeIds }, revokedAt: null }, transaction: trx ?? null },
+      );
+      return activeIds;
+    },
+
+    async activeIdsOfUser(userId, trx) {
+      const rows = await Session.findAll({
+        attributes: ['id'],
+        where: { userId, revokedAt: null },
+        transaction: trx ?? null,
+      });
+      return rows.map((r) => r.id);
+    },
+
+    async listActive(userId, now) {
+      const rows = await Session.findAll({ where: { userId, ...activeAt(now) }, order: [['createdAt', 'DESC']] });
+      return rows.map(toRecord);
+    },
+
+    async purgeEnded(now, limit) {
+      const ended = await Session.findAll({
+        attributes: ['id'],
+        where: {
+          [Op.or]: [{ revokedAt: { [Op.ne]: null } }, { idleExpiresAt: { [Op.lte]: now } }, { expiresAt: { [Op.lte]: now } }],
+        },
+        limit,
+      });
+      if (ended.length === 0) return 0;
+      const ids = ended.map((s) => s.id);
+      // Tokens first: not every database cascades (SQLite only with foreign keys on).
+      await RefreshToken.destroy({ where: { sessionId: { [Op.in]: ids } } });
+      return Session.destroy({ where: { id: { [Op.in]: ids } } });
+    },
+
+    async purgeRotatedTokens(before, limit) {
+      const old = await RefreshToken.findAll({
+        attributes: ['id'],
+        where: { rotatedAt: { [Op.lte]: before } },
+        limit,
+      });
+      if (old.length === 0) return 0;
+      return RefreshToken.destroy({ where: { id: { [Op.in]: old.map((t) => t.id) } } });
+    },
+  };
+}
