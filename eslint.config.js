@@ -32,6 +32,15 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript for readers: TypeScript checks the names; ESLint's no-undef cannot.
+    files: ['examples/**/*.mjs'],
+    rules: {
+      'no-undef': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+    },
+  },
+  {
     files: ['eslint.config.js', 'scripts/**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -11,7 +11,7 @@ export type AppDeps = ServiceDeps;
 export interface Tokengate {
   app: Express;
   services: Services;
-  /** Loads the current revocations, then starts background work (polls, checks, purges). */
+  /** Loads the signing keys and revocations, then starts background work (reloads, polls, purges). */
   start(): Promise<void>;
   /** Stops background work. The caller closes the HTTP server and the database. */
   stop(): void;
@@ -36,12 +36,15 @@ export function createApp(deps: AppDeps): Tokengate {
     app,
     services,
     async start() {
+      await services.keys.load();
+      services.keys.start();
       await services.revocations.poll();
       services.revocations.start();
       services.sessions.startJobs();
       services.accounts.start();
     },
     stop() {
+      services.keys.stop();
       services.revocations.stop();
       services.sessions.stopJobs();
       services.accounts.stop();

@@ -1,6 +1,6 @@
-import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { redactDatabaseUrl } from './db/database.js';
+import { createHttpServer } from './http/server.js';
 import { migrateToLatest } from './db/migrator.js';
 import { exitWith, openRuntime, rootCause } from './runtime.js';
 
@@ -28,8 +28,12 @@ async function main(): Promise<void> {
   }
 
   const tokengate = createApp({ config, db, logger });
-  await tokengate.start();
-  const server = createServer(tokengate.app);
+  try {
+    await tokengate.start();
+  } catch (error) {
+    exitWith(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const server = createHttpServer(tokengate.app);
   server.listen({ port: config.http.port, host: config.http.host }, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.http.port;

@@ -7,6 +7,8 @@ import { createRevocationRepository } from './features/sessions/revocation.repos
 import { createRevocationList, type RevocationList } from './features/sessions/revocation.service.js';
 import { createSessionRepository } from './features/sessions/session.repository.js';
 import { createSessionService, type SessionService } from './features/sessions/session.service.js';
+import { createKeyRepository } from './features/tokens/key.repository.js';
+import { createSharedSecretRing, createStoredKeyRing, type KeyRing } from './features/tokens/key-ring.js';
 import { createTokenService, type AccessClaims, type TokenService } from './features/tokens/token.service.js';
 import { createAccountWatch, type AccountWatch } from './features/users/account-watch.js';
 import { createPasswordHasher, type PasswordHasher } from './features/users/password-hasher.js';
@@ -30,6 +32,7 @@ export interface Services {
   roleService: RoleService;
   userService: UserService;
   hasher: PasswordHasher;
+  keys: KeyRing;
   tokens: TokenService;
   accounts: AccountWatch;
   revocations: RevocationList;
@@ -42,12 +45,29 @@ export interface Services {
 /** Extra life of a revocation entry beyond the access-token lifetime: the verifier's clock leeway. */
 const REVOCATION_MARGIN_SECONDS = 10;
 
+/** The key ring for the configured algorithm: the shared secret, or keys stored in the database. */
+export function createKeyRing({ config, db, logger, clock = systemClock }: ServiceDeps): KeyRing {
+  const { tokens } = config;
+  if (tokens.algorithm === 'HS256') return createSharedSecretRing(tokens.secret ?? '');
+  return createStoredKeyRing({
+    keys: createKeyRepository(db),
+    algorithm: tokens.algorithm,
+    secret: tokens.keyEncryptionSecret ?? '',
+    clock,
+    logger,
+    accessTtlSeconds: tokens.accessTtlSeconds,
+    rotationSeconds: tokens.keyRotationSeconds,
+  });
+}
+
 /** Builds every service once, with its dependencies passed explicitly. */
-export function createServices({ config, db, logger, clock = systemClock, hasher }: ServiceDeps): Services {
+export function createServices(deps: ServiceDeps): Services {
+  const { config, db, logger, clock = systemClock, hasher } = deps;
   const users = createUserRepository(db);
   const roles = createRoleRepository(db);
   const passwordHasher = hasher ?? createPasswordHasher();
-  const tokens = createTokenService({ config: config.tokens, clock });
+  const keys = createKeyRing(deps);
+  const tokens = createTokenService({ config: config.tokens, keys, clock });
   const accounts = createAccountWatch({ users, clock, logger, intervalSeconds: config.accounts.checkIntervalSeconds });
   const revocationRepository = createRevocationRepository(db);
   const revocations = createRevocationList({
@@ -84,6 +104,7 @@ export function createServices({ config, db, logger, clock = systemClock, hasher
     roleService,
     userService,
     hasher: passwordHasher,
+    keys,
     tokens,
     accounts,
     revocations,

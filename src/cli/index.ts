@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { isAppError } from '../lib/errors.js';
 import { rootCause } from '../runtime.js';
+import { keysListCommand, keysRotateCommand } from './keys.command.js';
 import { migrateCommand } from './migrate.command.js';
 import { usersCreateCommand } from './users.command.js';
 
@@ -12,6 +13,8 @@ const program = new Command('tokengate')
 
 program.addCommand(migrateCommand());
 program.addCommand(usersCreateCommand());
+program.addCommand(keysRotateCommand());
+program.addCommand(keysListCommand());
 
 try {
   await program.parseAsync();

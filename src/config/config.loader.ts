@@ -29,9 +29,9 @@ export function secretWeakness(secret: string): string | undefined {
   return undefined;
 }
 
-/** Reads the development secret kept under the data folder, creating it on first use. */
-function developmentSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'jwt-secret');
+/** Reads a development secret kept under the data folder, creating it on first use. */
+function developmentSecret(dataDir: string, fileName: string): string {
+  const file = path.join(dataDir, fileName);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
   const secret = randomToken(48);
@@ -39,26 +39,34 @@ function developmentSecret(dataDir: string): string {
   return secret;
 }
 
-function resolveSecret(env: Env, dataDir: string, problems: string[], warnings: string[]): string {
+type SecretName = 'JWT_SECRET' | 'AUTH_SECRET';
+
+/**
+ * The secret the signing algorithm needs: JWT_SECRET for HS256, AUTH_SECRET (which encrypts the
+ * stored private keys) otherwise. Required and strong in production; generated in development.
+ */
+function resolveSecret(name: SecretName, env: Env, dataDir: string, problems: string[], warnings: string[]): string {
   const production = env.NODE_ENV === 'production';
-  if (env.JWT_SECRET === undefined || env.JWT_SECRET === '') {
+  const value = env[name];
+  if (value === undefined || value === '') {
     if (production) {
-      problems.push(`JWT_SECRET: required when NODE_ENV=production; ${SECRET_ADVICE}`);
+      problems.push(`${name}: required when NODE_ENV=production; ${SECRET_ADVICE}`);
       return '';
     }
+    const fileName = name.toLowerCase().replace('_', '-');
     warnings.push(
-      `JWT_SECRET is not set: using a generated development secret kept in ${path.join(dataDir, 'jwt-secret')}. ` +
-        'Set JWT_SECRET (and NODE_ENV=production) before going to production.',
+      `${name} is not set: using a generated development secret kept in ${path.join(dataDir, fileName)}. ` +
+        `Set ${name} (and NODE_ENV=production) before going to production.`,
     );
-    return developmentSecret(dataDir);
+    return developmentSecret(dataDir, fileName);
   }
-  const weakness = secretWeakness(env.JWT_SECRET);
+  const weakness = secretWeakness(value);
   if (weakness) {
-    const text = `JWT_SECRET ${weakness}; ${SECRET_ADVICE}`;
+    const text = `${name} ${weakness}; ${SECRET_ADVICE}`;
     if (production) problems.push(text);
     else warnings.push(`${text} (accepted outside production)`);
   }
-  return env.JWT_SECRET;
+  return value;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -89,7 +97,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
   const problems: string[] = [];
   const warnings: string[] = [];
   const dataDir = path.resolve(cwd, env.DATA_DIR);
-  const secret = resolveSecret(env, dataDir, problems, warnings);
+  const shared = env.JWT_ALG === 'HS256';
+  const secret = shared ? resolveSecret('JWT_SECRET', env, dataDir, problems, warnings) : undefined;
+  const keyEncryptionSecret = shared ? undefined : resolveSecret('AUTH_SECRET', env, dataDir, problems, warnings);
+  if (!shared && env.JWT_SECRET) {
+    warnings.push(`JWT_SECRET is ignored: JWT_ALG=${env.JWT_ALG} signs with stored keys (set JWT_ALG=HS256 to use it).`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config: Config = {
@@ -107,7 +120,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       audience: env.JWT_AUDIENCE,
       algorithm: env.JWT_ALG,
       secret,
+      keyEncryptionSecret,
       accessTtlSeconds: env.ACCESS_TOKEN_TTL,
+      keyRotationSeconds: env.KEY_ROTATION_INTERVAL,
     },
     sessions: {
       refreshTtlSeconds: env.REFRESH_TOKEN_TTL,

@@ -44,6 +44,10 @@ const trustProxy = z
     return v.split(',').map((s) => s.trim()).filter(Boolean);
   });
 
+/** Asymmetric algorithms sign with keys stored in the database; HS256 with JWT_SECRET. */
+export const SIGNING_ALGORITHMS = ['ES256', 'RS256', 'EdDSA', 'HS256'] as const;
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
 /** The environment variables Tokengate reads, with their defaults. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -53,8 +57,10 @@ export const envSchema = z.object({
   DATABASE_URL: z.string().trim().min(1).optional(),
   JWT_ISSUER: z.string().trim().min(1).default('tokengate'),
   JWT_AUDIENCE: z.string().trim().min(1).default('tokengate'),
-  JWT_ALG: z.enum(['HS256'], { error: 'must be HS256 (asymmetric algorithms are not available yet)' }).default('HS256'),
+  JWT_ALG: z.enum(SIGNING_ALGORITHMS, { error: `must be one of ${SIGNING_ALGORITHMS.join(', ')}` }).default('ES256'),
   JWT_SECRET: z.string().optional(),
+  AUTH_SECRET: z.string().optional(),
+  KEY_ROTATION_INTERVAL: duration('0', 0, 3650 * 86400),
   ACCESS_TOKEN_TTL: duration('15m', 30, 86400),
   REFRESH_TOKEN_TTL: duration('7d', 60, 365 * 86400),
   SESSION_MAX_AGE: duration('30d', 60, 365 * 86400),
@@ -87,9 +93,14 @@ export interface Config {
   readonly tokens: {
     readonly issuer: string;
     readonly audience: string;
-    readonly algorithm: 'HS256';
-    readonly secret: string;
+    readonly algorithm: SigningAlgorithm;
+    /** The shared HS256 secret (JWT_SECRET); only with JWT_ALG=HS256. */
+    readonly secret: string | undefined;
+    /** Encrypts the stored private keys (AUTH_SECRET); only with asymmetric algorithms. */
+    readonly keyEncryptionSecret: string | undefined;
     readonly accessTtlSeconds: number;
+    /** Automatic key rotation period; 0 rotates only on request (`tokengate keys:rotate`). */
+    readonly keyRotationSeconds: number;
   };
   readonly sessions: {
     /** Idle lifetime: a session unused for this long ends. */

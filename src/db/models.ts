@@ -71,6 +71,17 @@ export class RevocationRow extends Model<InferAttributes<RevocationRow>, InferCr
   declare createdAt: Date;
 }
 
+export class SigningKeyRow extends Model<InferAttributes<SigningKeyRow>, InferCreationAttributes<SigningKeyRow>> {
+  declare kid: string;
+  declare generation: number;
+  declare alg: string;
+  declare publicJwk: string;
+  /** The PKCS#8 private key, sealed with a key derived from AUTH_SECRET. */
+  declare privateKey: string;
+  declare createdAt: Date;
+  declare activatesAt: Date;
+}
+
 export interface Models {
   User: typeof UserRow;
   Role: typeof RoleRow;
@@ -78,6 +89,7 @@ export interface Models {
   Session: typeof SessionRow;
   RefreshToken: typeof RefreshTokenRow;
   Revocation: typeof RevocationRow;
+  SigningKey: typeof SigningKeyRow;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -160,5 +172,19 @@ export function defineModels(sequelize: Sequelize): Models {
   );
   RefreshToken.belongsTo(Session, { foreignKey: 'sessionId', as: 'session' });
 
-  return { User, Role, UserRole, Session, RefreshToken, Revocation };
+  class SigningKey extends SigningKeyRow {}
+  SigningKey.init(
+    {
+      kid: { type: DataTypes.STRING(64), primaryKey: true },
+      generation: { type: DataTypes.INTEGER, allowNull: false },
+      alg: { type: DataTypes.STRING(16), allowNull: false },
+      publicJwk: { type: DataTypes.TEXT, allowNull: false },
+      privateKey: { type: DataTypes.TEXT, allowNull: false },
+      createdAt: DataTypes.DATE(3),
+      activatesAt: DataTypes.DATE(3),
+    },
+    { sequelize, tableName: 'signing_keys', modelName: 'signingKey', timestamps: false },
+  );
+
+  return { User, Role, UserRole, Session, RefreshToken, Revocation, SigningKey };
 }

@@ -4,6 +4,7 @@ import { authRoutes } from '../features/auth/auth.routes.js';
 import { createTokenTransport } from '../features/auth/token-transport.js';
 import { boardRoutes } from '../features/boards/board.routes.js';
 import { sessionRoutes } from '../features/sessions/session.routes.js';
+import { jwksRoutes } from '../features/tokens/jwks.routes.js';
 import type { RouteGuards } from '../lib/guards.js';
 import type { Services } from '../services.js';
 import { authenticate, identify } from './authenticate.js';
@@ -27,6 +28,7 @@ export function mountRoutes(app: Express, services: Services, config: Config): v
   app.get('/', (_req, res) => {
     res.json({ message: 'Tokengate is running.', api: '/api/auth, /api/test' });
   });
+  app.use('/.well-known', jwksRoutes(services.keys));
   app.use('/api/auth/sessions', sessionRoutes(services.sessions, guards));
   app.use('/api/auth', authRoutes(services.auth, transport, guards));
   app.use('/api/test', boardRoutes(guards));

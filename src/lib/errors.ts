@@ -30,6 +30,7 @@ export const errorCatalog = {
   SESSION_NOT_FOUND: { status: 404, message: 'Session not found.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type.' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large: the limit is 16 KB.' },
   INTERNAL: { status: 500, message: 'Internal server error.' },
   DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unavailable. Please retry shortly.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, manualClock, startApp, TEST_SECRET, type TestApp, type TestUser } from '../helpers/app.js';
+import { createUser, manualClock, startApp, type TestApp, type TestUser } from '../helpers/app.js';
+import { signWithAppKey } from '../helpers/tokens.js';
 
 let app: TestApp;
 let user: TestUser;
@@ -104,20 +105,11 @@ describe('bad tokens get 401', () => {
     }
   });
 
-  it('a token for another issuer or audience, signed with the right secret', async () => {
-    const sign = (issuer: string, audience: string) =>
-      new SignJWT({ id: admin.id, roles: ['admin'], sid: 'some-session' })
-        .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
-        .setIssuer(issuer)
-        .setAudience(audience)
-        .setSubject(String(admin.id))
-        .setIssuedAt()
-        .setExpirationTime('10m')
-        .setJti('x')
-        .sign(new TextEncoder().encode(TEST_SECRET));
-    await get('/api/test/admin', await sign('tokengate', 'tokengate')).expect(200);
-    await get('/api/test/admin', await sign('someone-else', 'tokengate')).expect(401);
-    await get('/api/test/admin', await sign('tokengate', 'another-api')).expect(401);
+  it('a token for another issuer or audience, signed with the right key', async () => {
+    const sign = (iss: string, aud: string) => signWithAppKey(app, admin, { claims: { iss, aud, sid: 'some-session' } });
+    await get('/api/test/admin', sign('tokengate', 'tokengate')).expect(200);
+    await get('/api/test/admin', sign('someone-else', 'tokengate')).expect(401);
+    await get('/api/test/admin', sign('tokengate', 'another-api')).expect(401);
   });
 
   it('an expired token: 401 "Unauthorized! Access Token was expired!"', async () => {

@@ -13,7 +13,7 @@ let env: Record<string, string>;
 beforeAll(async () => {
   database = await createTestDatabase();
   cwd = mkdtempSync(path.join(tmpdir(), 'tokengate-cli-'));
-  env = { DATABASE_URL: database.url, JWT_SECRET: TEST_SECRET };
+  env = { DATABASE_URL: database.url, AUTH_SECRET: TEST_SECRET };
 });
 afterAll(async () => {
   await database.drop();
@@ -74,11 +74,36 @@ describe('the tokengate CLI against a real database', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('keys:rotate adds a key that the JWKS publishes; keys:list shows both', async () => {
+    const before = await cli(['keys:list']);
+    expect(before.code).toBe(0);
+    expect(before.stdout).toMatch(/^current\s+\S+\s+ES256/m);
+    const rotated = await cli(['keys:rotate', '--immediate']);
+    expect(rotated.stderr).toBe('');
+    expect(rotated.code).toBe(0);
+    const kid = /Added signing key (\S+) \(ES256\)/.exec(rotated.stdout)?.[1];
+    expect(kid).toBeDefined();
+    const listed = await cli(['keys:list']);
+    expect(listed.stdout).toMatch(new RegExp(`^current\\s+${kid}`, 'm'));
+    expect(listed.stdout).toMatch(/^retired\s+\S+\s+ES256 .*verifies until/m);
+
+    const app = await startApp({ database });
+    try {
+      const jwks = await app.http().get('/.well-known/jwks.json').expect(200);
+      expect(jwks.body.keys.map((k: { kid: string }) => k.kid)).toContain(kid);
+      const signin = await app.http().post('/api/auth/signin').send({ username: 'root', password: 'root-password-1' }).expect(200);
+      expect(JSON.parse(Buffer.from(signin.body.accessToken.split('.')[0], 'base64url').toString()).kid).toBe(kid);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('--help describes the commands', async () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/migrate/);
     expect(help.stdout).toMatch(/users:create/);
+    expect(help.stdout).toMatch(/keys:rotate/);
     const sub = await cli(['users:create', '--help']);
     expect(sub.code).toBe(0);
     expect(sub.stdout).toMatch(/TOKENGATE_PASSWORD/);

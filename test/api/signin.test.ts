@@ -33,7 +33,7 @@ describe('POST /api/auth/signin', () => {
   it('issues an at+jwt access token with the documented claims and a 15-minute lifetime', async () => {
     const res = await app.http().post('/api/auth/signin').send({ username: alice.username, password: alice.password });
     const header = decodeProtectedHeader(res.body.accessToken);
-    expect(header).toMatchObject({ alg: 'HS256', typ: 'at+jwt', kid: expect.any(String) });
+    expect(header).toMatchObject({ alg: 'ES256', typ: 'at+jwt', kid: expect.any(String) });
     const claims = decodeJwt(res.body.accessToken);
     expect(claims).toMatchObject({
       iss: 'tokengate',

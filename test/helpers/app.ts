@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/app.js';
@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/config.loader.js';
 import type { Config } from '../../src/config/config.schema.js';
 import { createDatabase, type Database } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
+import { createHttpServer } from '../../src/http/server.js';
 import { createPasswordHasher, type PasswordHasher } from '../../src/features/users/password-hasher.js';
 import type { Clock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -46,7 +47,7 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
   const { config } = loadConfig(
     {
       NODE_ENV: 'test',
-      JWT_SECRET: TEST_SECRET,
+      AUTH_SECRET: TEST_SECRET,
       DATABASE_URL: database.url,
       LOG_LEVEL: options.logDestination ? 'info' : 'silent',
       ...options.env,
@@ -63,8 +64,15 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
     hasher: options.hasher ?? fastHasher,
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  await tokengate.start();
-  const server: Server = createServer(tokengate.app);
+  try {
+    await tokengate.start();
+  } catch (error) {
+    tokengate.stop();
+    await db.close();
+    if (ownsDatabase) await database.drop();
+    throw error;
+  }
+  const server: Server = createHttpServer(tokengate.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

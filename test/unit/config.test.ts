@@ -20,11 +20,26 @@ function problems(env: NodeJS.ProcessEnv): string[] {
 
 describe('loadConfig', () => {
   it('has working defaults for development', () => {
-    const { config, warnings } = loadConfig({ JWT_SECRET: STRONG }, cwd);
+    const { config, warnings } = loadConfig({ AUTH_SECRET: STRONG }, cwd);
     expect(config.http.port).toBe(8080);
     expect(config.http.corsOrigins).toEqual(['http://localhost:8081']);
     expect(config.http.trustProxy).toBe(false);
-    expect(config.tokens).toMatchObject({ issuer: 'tokengate', audience: 'tokengate', algorithm: 'HS256', accessTtlSeconds: 900 });
+    expect(config.tokens).toMatchObject({
+      issuer: 'tokengate',
+      audience: 'tokengate',
+      algorithm: 'ES256',
+      accessTtlSeconds: 900,
+      keyEncryptionSecret: STRONG,
+      secret: undefined,
+      keyRotationSeconds: 0,
+    });
+    expect(config.sessions).toEqual({
+      refreshTtlSeconds: 7 * 86400,
+      maxAgeSeconds: 30 * 86400,
+      rotation: true,
+      revocationPollSeconds: 1,
+      cookies: false,
+    });
     expect(config.database.url).toBe(`sqlite:${path.join(cwd, 'data', 'tokengate.sqlite')}`);
     expect(config.signup.allowRoles).toBe(false);
     expect(warnings).toEqual([]);
@@ -36,38 +51,55 @@ describe('loadConfig', () => {
     try {
       const first = loadConfig({ DATA_DIR: dataDir }, cwd);
       const second = loadConfig({ DATA_DIR: dataDir }, cwd);
-      expect(first.config.tokens.secret).toHaveLength(64);
-      expect(second.config.tokens.secret).toBe(first.config.tokens.secret);
-      expect(readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8').trim()).toBe(first.config.tokens.secret);
-      expect(first.warnings.join()).toMatch(/JWT_SECRET is not set/);
+      expect(first.config.tokens.keyEncryptionSecret).toHaveLength(64);
+      expect(second.config.tokens.keyEncryptionSecret).toBe(first.config.tokens.keyEncryptionSecret);
+      expect(readFileSync(path.join(dataDir, 'auth-secret'), 'utf8').trim()).toBe(first.config.tokens.keyEncryptionSecret);
+      expect(first.warnings.join()).toMatch(/AUTH_SECRET is not set/);
+
+      const shared = loadConfig({ DATA_DIR: dataDir, JWT_ALG: 'HS256' }, cwd);
+      expect(shared.config.tokens.secret).toHaveLength(64);
+      expect(shared.config.tokens.keyEncryptionSecret).toBeUndefined();
+      expect(readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8').trim()).toBe(shared.config.tokens.secret);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
   it('warns about a weak secret in development and refuses it in production', () => {
-    expect(loadConfig({ JWT_SECRET: 'short' }, cwd).warnings.join()).toMatch(/shorter than 32 bytes/);
-    expect(problems({ NODE_ENV: 'production', JWT_SECRET: 'short' }).join()).toMatch(/shorter than 32 bytes/);
-    expect(problems({ NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(40) }).join()).toMatch(/too few distinct/);
-    expect(problems({ NODE_ENV: 'production', JWT_SECRET: STRONG })).toEqual([]);
+    expect(loadConfig({ AUTH_SECRET: 'short' }, cwd).warnings.join()).toMatch(/AUTH_SECRET is shorter than 32 bytes/);
+    expect(problems({ NODE_ENV: 'production', AUTH_SECRET: 'short' }).join()).toMatch(/shorter than 32 bytes/);
+    expect(problems({ NODE_ENV: 'production', AUTH_SECRET: 'a'.repeat(40) }).join()).toMatch(/too few distinct/);
+    expect(problems({ NODE_ENV: 'production', JWT_ALG: 'HS256', JWT_SECRET: 'short' }).join()).toMatch(
+      /JWT_SECRET is shorter/,
+    );
+    expect(problems({ NODE_ENV: 'production', AUTH_SECRET: STRONG })).toEqual([]);
+    expect(problems({ NODE_ENV: 'production', JWT_ALG: 'HS256', JWT_SECRET: STRONG })).toEqual([]);
+  });
+
+  it('says that JWT_SECRET is ignored with an asymmetric algorithm', () => {
+    expect(loadConfig({ AUTH_SECRET: STRONG, JWT_SECRET: STRONG }, cwd).warnings.join()).toMatch(/JWT_SECRET is ignored/);
   });
 
   it('parses durations, lists, booleans and proxy settings', () => {
     const { config } = loadConfig(
       {
-        JWT_SECRET: STRONG,
+        AUTH_SECRET: STRONG,
         ACCESS_TOKEN_TTL: '5m',
+        KEY_ROTATION_INTERVAL: '90d',
         CORS_ORIGINS: 'http://localhost:8081, https://app.example.com',
         ALLOW_SIGNUP_ROLES: 'yes',
+        REFRESH_TOKEN_ROTATION: 'false',
         TRUST_PROXY: '1',
       },
       cwd,
     );
     expect(config.tokens.accessTtlSeconds).toBe(300);
+    expect(config.tokens.keyRotationSeconds).toBe(90 * 86400);
     expect(config.http.corsOrigins).toEqual(['http://localhost:8081', 'https://app.example.com']);
     expect(config.signup.allowRoles).toBe(true);
+    expect(config.sessions.rotation).toBe(false);
     expect(config.http.trustProxy).toBe(1);
-    expect(loadConfig({ JWT_SECRET: STRONG, TRUST_PROXY: 'loopback, 10.0.0.0/8' }, cwd).config.http.trustProxy).toEqual([
+    expect(loadConfig({ AUTH_SECRET: STRONG, TRUST_PROXY: 'loopback, 10.0.0.0/8' }, cwd).config.http.trustProxy).toEqual([
       'loopback',
       '10.0.0.0/8',
     ]);
@@ -75,7 +107,7 @@ describe('loadConfig', () => {
 
   it('names every invalid variable at once', () => {
     const found = problems({
-      JWT_SECRET: STRONG,
+      AUTH_SECRET: STRONG,
       PORT: '99999',
       ALLOW_SIGNUP_ROLES: 'maybe',
       CORS_ORIGINS: 'localhost:8081/path',

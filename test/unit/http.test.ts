@@ -42,13 +42,14 @@ describe('CORS', () => {
 
 describe('when the database cannot be reached', () => {
   it('answers 503 JSON with Retry-After, while protected boards keep working from the token alone', async () => {
-    const healthy = await startApp();
+    const shared = { JWT_ALG: 'HS256', JWT_SECRET: TEST_SECRET };
+    const healthy = await startApp({ env: shared });
     const admin = await createUser(healthy, ['admin']);
     await healthy.close();
 
     // Nothing listens on port 9 of the loopback address: every connection is refused.
     const { config } = loadConfig(
-      { NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none', LOG_LEVEL: 'silent' },
+      { NODE_ENV: 'test', ...shared, DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none', LOG_LEVEL: 'silent' },
       process.cwd(),
     );
     const logger = createLogger({ level: 'silent' });

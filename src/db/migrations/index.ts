@@ -1,6 +1,7 @@
 import { tutorialSchema } from './0001-tutorial-schema.js';
 import { sessionsSchema } from './0002-sessions.js';
+import { signingKeysSchema } from './0003-signing-keys.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. New ones are appended; applied ones are never edited. */
-export const migrations: Migration[] = [tutorialSchema, sessionsSchema];
+export const migrations: Migration[] = [tutorialSchema, sessionsSchema, signingKeysSchema];

@@ -1,4 +1,4 @@
-import { createHmac, type KeyObject } from 'node:crypto';
+import { createHmac, verify, type KeyObject } from 'node:crypto';
 import { constantTimeEqual } from '../../lib/crypto.js';
 
 /*
@@ -30,8 +30,27 @@ export interface JoseHeader {
 
 type SignatureCheck = (signingInput: string, signature: Buffer, key: KeyObject) => boolean;
 
+/** node:crypto refuses malformed signatures by throwing; that is a refusal like any other. */
+function safely(check: () => boolean): boolean {
+  try {
+    return check();
+  } catch {
+    return false;
+  }
+}
+
 const signatureChecks: Record<string, SignatureCheck> = {
-  HS256: (input, signature, key) => constantTimeEqual(createHmac('sha256', key).update(input).digest(), signature),
+  HS256: (input, signature, key) =>
+    key.type === 'secret' && constantTimeEqual(createHmac('sha256', key).update(input).digest(), signature),
+  // ECDSA in JOSE is the raw r||s form (64 bytes for P-256), not DER.
+  ES256: (input, signature, key) =>
+    key.asymmetricKeyType === 'ec' &&
+    signature.length === 64 &&
+    safely(() => verify('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }, signature)),
+  RS256: (input, signature, key) =>
+    key.asymmetricKeyType === 'rsa' && safely(() => verify('sha256', Buffer.from(input), key, signature)),
+  EdDSA: (input, signature, key) =>
+    key.asymmetricKeyType === 'ed25519' && safely(() => verify(null, Buffer.from(input), key, signature)),
 };
 
 export interface VerifyOptions {
@@ -80,6 +99,7 @@ function checkHeader(header: Record<string, unknown>, options: VerifyOptions): J
   }
   if (typeof typ !== 'string' || normalizeType(typ) !== normalizeType(options.type)) invalid('wrong token type');
   if ('crit' in header) invalid('critical header parameters are not supported');
+  if ('kid' in header && typeof header.kid !== 'string') invalid('kid must be a string');
   return header as JoseHeader;
 }
 

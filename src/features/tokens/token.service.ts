@@ -1,26 +1,29 @@
-import { createSecretKey } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Config } from '../../config/config.schema.js';
 import { epochSeconds, type Clock } from '../../lib/clock.js';
-import { randomToken, sha256Hex } from '../../lib/crypto.js';
+import { randomToken } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
 import { TokenRejectedError, verifyJwt } from './jwt.js';
+import type { KeyRing } from './key-ring.js';
+import { createVerifiedTokenCache } from './verified-token-cache.js';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 const CLOCK_LEEWAY_SECONDS = 5;
+/** Verified tokens kept in memory per instance (about 1 KB each). */
+export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 
 /** What a verified access token says about its bearer. */
 export interface AccessClaims {
   /** User id as a string (JWT convention). */
-  sub: string;
+  readonly sub: string;
   /** The same user id as a number, for tutorial-era consumers. */
-  id: number;
-  roles: string[];
+  readonly id: number;
+  readonly roles: readonly string[];
   /** The session the token belongs to; its end revokes the token. */
-  sid: string;
-  iat: number;
-  exp: number;
-  jti: string;
+  readonly sid: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly jti: string;
 }
 
 export interface AccessTokenSubject {
@@ -56,18 +59,32 @@ function toAccessClaims(claims: Record<string, unknown>): AccessClaims {
     typeof sid === 'string' &&
     typeof jti === 'string';
   if (!valid) throw new TokenRejectedError('invalid', 'malformed claims');
-  return { sub, id, roles, sid, iat: iat as number, exp: exp as number, jti };
+  return Object.freeze({ sub, id, roles: Object.freeze([...roles]), sid, iat: iat as number, exp: exp as number, jti });
 }
 
 export interface TokenServiceDeps {
   config: Config['tokens'];
+  keys: KeyRing;
   clock: Clock;
+  cacheSize?: number;
 }
 
-export function createTokenService({ config, clock }: TokenServiceDeps): TokenService {
-  const key = createSecretKey(Buffer.from(config.secret, 'utf8'));
-  // A fingerprint, not the secret: lets a verifier tell which shared secret signed a token.
-  const kid = `hs256-${sha256Hex(config.secret).slice(0, 12)}`;
+export function createTokenService({ config, keys, clock, cacheSize = VERIFIED_TOKEN_CACHE_SIZE }: TokenServiceDeps): TokenService {
+  const verified = createVerifiedTokenCache<AccessClaims>(cacheSize);
+
+  function verifyUncached(token: string, now: number, ignoreExpiry: boolean): AccessClaims {
+    const { claims } = verifyJwt(token, {
+      algorithms: keys.algorithms(),
+      keyFor: (header) => keys.verificationKey(header),
+      type: ACCESS_TOKEN_TYPE,
+      issuer: config.issuer,
+      audience: config.audience,
+      now,
+      leeway: CLOCK_LEEWAY_SECONDS,
+      ignoreExpiry,
+    });
+    return toAccessClaims(claims);
+  }
 
   return {
     async issueAccessToken(subject) {
@@ -81,31 +98,28 @@ export function createTokenService({ config, clock }: TokenServiceDeps): TokenSe
         exp: iat + config.accessTtlSeconds,
         jti: randomToken(16),
       };
+      const key = keys.signingKey();
       const token = await new SignJWT({ id: claims.id, roles: claims.roles, sid: claims.sid })
-        .setProtectedHeader({ alg: config.algorithm, typ: ACCESS_TOKEN_TYPE, kid })
+        .setProtectedHeader({ alg: key.alg, typ: ACCESS_TOKEN_TYPE, kid: key.kid })
         .setIssuer(config.issuer)
         .setAudience(config.audience)
         .setSubject(claims.sub)
         .setIssuedAt(claims.iat)
         .setExpirationTime(claims.exp)
         .setJti(claims.jti)
-        .sign(key);
+        .sign(key.privateKey);
       return { token, expiresIn: config.accessTtlSeconds, claims };
     },
 
     verifyAccessToken(token, options = {}) {
+      const now = epochSeconds(clock);
+      const ignoreExpiry = options.ignoreExpiry ?? false;
+      const cached = ignoreExpiry ? undefined : verified.get(token, now);
+      if (cached) return cached;
       try {
-        const { claims } = verifyJwt(token, {
-          algorithms: [config.algorithm],
-          keyFor: (header) => (header.alg === config.algorithm ? key : undefined),
-          type: ACCESS_TOKEN_TYPE,
-          issuer: config.issuer,
-          audience: config.audience,
-          now: epochSeconds(clock),
-          leeway: CLOCK_LEEWAY_SECONDS,
-          ignoreExpiry: options.ignoreExpiry ?? false,
-        });
-        return toAccessClaims(claims);
+        const claims = verifyUncached(token, now, ignoreExpiry);
+        if (!ignoreExpiry) verified.set(token, claims, claims.exp);
+        return claims;
       } catch (error) {
         if (error instanceof TokenRejectedError) {
           throw new AppError(error.reason === 'expired' ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID', undefined, { cause: error });
