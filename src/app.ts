@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import { bodyParsers } from './http/body.js';
 import { corsFor } from './http/cors.js';
 import { errorHandler, notFound } from './http/error-handler.js';
@@ -26,9 +27,11 @@ export function createApp(deps: AppDeps): Tokengate {
   app.set('trust proxy', typeof trustProxy === 'object' ? [...trustProxy] : trustProxy);
 
   app.use(requestLog(deps.logger));
+  // A JSON API: nothing may be loaded or framed from its responses.
+  app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
   app.use(corsFor(deps.config.http.corsOrigins));
   app.use(bodyParsers());
-  mountRoutes(app, services, deps.config);
+  mountRoutes(app, services, deps.config, deps.redis);
   app.use(notFound);
   app.use(errorHandler(deps.logger));
 

@@ -2,6 +2,7 @@ import { createApp } from './app.js';
 import { redactDatabaseUrl } from './db/database.js';
 import { createHttpServer } from './http/server.js';
 import { migrateToLatest } from './db/migrator.js';
+import { createRedis } from './db/redis.js';
 import { exitWith, openRuntime, rootCause } from './runtime.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -27,7 +28,11 @@ async function main(): Promise<void> {
     );
   }
 
-  const tokengate = createApp({ config, db, logger });
+  const redis = config.redis.url ? createRedis(config.redis.url, logger) : undefined;
+  // Unreachable at start is logged by the client and retried; limits allow requests meanwhile.
+  await redis?.connect().catch(() => undefined);
+
+  const tokengate = createApp({ config, db, logger, redis });
   try {
     await tokengate.start();
   } catch (error) {
@@ -52,6 +57,7 @@ async function main(): Promise<void> {
     }, SHUTDOWN_GRACE_MS).unref();
     tokengate.stop();
     server.close(() => {
+      redis?.disconnect();
       db.close()
         .catch((error: unknown) => logger.warn({ err: error }, 'error while closing the database'))
         .finally(() => {

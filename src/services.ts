@@ -1,5 +1,13 @@
+import type { Redis } from 'ioredis';
 import type { Config } from './config/config.schema.js';
 import type { Database } from './db/database.js';
+import { createAuditRepository } from './features/audit/audit.repository.js';
+import { createAuditLog, type AuditLog } from './features/audit/audit.service.js';
+import {
+  createAccountThrottle,
+  createMemoryThrottleStore,
+  createRedisThrottleStore,
+} from './features/auth/account-throttle.js';
 import { createAuthService, type AuthService } from './features/auth/auth.service.js';
 import { createRoleRepository, type RoleRepository } from './features/roles/role.repository.js';
 import { createRoleService, type RoleService } from './features/roles/role.service.js';
@@ -11,9 +19,10 @@ import { createKeyRepository } from './features/tokens/key.repository.js';
 import { createSharedSecretRing, createStoredKeyRing, type KeyRing } from './features/tokens/key-ring.js';
 import { createTokenService, type AccessClaims, type TokenService } from './features/tokens/token.service.js';
 import { createAccountWatch, type AccountWatch } from './features/users/account-watch.js';
-import { createPasswordHasher, type PasswordHasher } from './features/users/password-hasher.js';
+import { createPasswordHasher, limitHashing, type PasswordHasher } from './features/users/password-hasher.js';
 import { createUserRepository, type UserRepository } from './features/users/user.repository.js';
 import { createUserService, type UserService } from './features/users/user.service.js';
+import { createBoundedExecutor, type BoundedExecutor } from './lib/bounded-executor.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 
@@ -24,6 +33,8 @@ export interface ServiceDeps {
   clock?: Clock;
   /** Tests pass a cheaper hasher; production uses OWASP's argon2id parameters. */
   hasher?: PasswordHasher;
+  /** Shared counters for all instances (REDIS_URL); in memory without it. */
+  redis?: Redis | undefined;
 }
 
 export interface Services {
@@ -31,7 +42,10 @@ export interface Services {
   roles: RoleRepository;
   roleService: RoleService;
   userService: UserService;
+  /** The password hasher, bounded: at most `hashing.concurrency` hashes at once. */
   hasher: PasswordHasher;
+  hashing: BoundedExecutor;
+  audit: AuditLog;
   keys: KeyRing;
   tokens: TokenService;
   accounts: AccountWatch;
@@ -62,10 +76,12 @@ export function createKeyRing({ config, db, logger, clock = systemClock }: Servi
 
 /** Builds every service once, with its dependencies passed explicitly. */
 export function createServices(deps: ServiceDeps): Services {
-  const { config, db, logger, clock = systemClock, hasher } = deps;
+  const { config, db, logger, clock = systemClock, hasher, redis } = deps;
   const users = createUserRepository(db);
   const roles = createRoleRepository(db);
-  const passwordHasher = hasher ?? createPasswordHasher();
+  const hashing = createBoundedExecutor(config.hashing.concurrency, config.hashing.queue);
+  const passwordHasher = limitHashing(hasher ?? createPasswordHasher(), hashing);
+  const audit = createAuditLog({ events: createAuditRepository(db), clock, logger });
   const keys = createKeyRing(deps);
   const tokens = createTokenService({ config: config.tokens, keys, clock });
   const accounts = createAccountWatch({ users, clock, logger, intervalSeconds: config.accounts.checkIntervalSeconds });
@@ -82,6 +98,7 @@ export function createServices(deps: ServiceDeps): Services {
     sessions: createSessionRepository(db),
     revocations: revocationRepository,
     revocationList: revocations,
+    audit,
     clock,
     logger,
     config: config.sessions,
@@ -95,6 +112,14 @@ export function createServices(deps: ServiceDeps): Services {
     sessions,
     hasher: passwordHasher,
     tokens,
+    throttle: createAccountThrottle({
+      store: redis ? createRedisThrottleStore(redis, config.redis.prefix) : createMemoryThrottleStore(clock),
+      clock,
+      logger,
+      freeFailures: config.limits.accountFreeFailures,
+      maxDelaySeconds: config.limits.accountMaxDelaySeconds,
+    }),
+    audit,
     logger,
     allowSignupRoles: config.signup.allowRoles,
   });
@@ -104,6 +129,8 @@ export function createServices(deps: ServiceDeps): Services {
     roleService,
     userService,
     hasher: passwordHasher,
+    hashing,
+    audit,
     keys,
     tokens,
     accounts,

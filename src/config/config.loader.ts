@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { randomToken } from '../lib/crypto.js';
 import { envSchema, type Config, type Env } from './config.schema.js';
@@ -69,12 +70,27 @@ function resolveSecret(name: SecretName, env: Env, dataDir: string, problems: st
   return value;
 }
 
+/**
+ * Password hashes in flight at once: one per core, but always at least one thread-pool thread
+ * fewer than libuv has (UV_THREADPOOL_SIZE, 4 by default), so that other pool work never waits
+ * behind a full pool of hashes.
+ */
+export function defaultHashConcurrency(env: NodeJS.ProcessEnv = process.env): number {
+  const poolSize = Number(env.UV_THREADPOOL_SIZE ?? 4) || 4;
+  return Math.max(1, Math.min(availableParallelism(), poolSize - 1));
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const inner of Object.values(value)) deepFreeze(inner);
     Object.freeze(value);
   }
   return value;
+}
+
+function hashing(env: Env, source: NodeJS.ProcessEnv): Config['hashing'] {
+  const concurrency = env.HASH_CONCURRENCY ?? defaultHashConcurrency(source);
+  return { concurrency, queue: env.HASH_QUEUE ?? concurrency * 8 };
 }
 
 /**
@@ -131,6 +147,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       revocationPollSeconds: env.REVOCATION_POLL_INTERVAL,
       cookies: env.COOKIE_TRANSPORT,
     },
+    limits: {
+      windowSeconds: env.RATE_LIMIT_WINDOW,
+      ipRequests: env.RATE_LIMIT_IP,
+      ipFailures: env.RATE_LIMIT_IP_FAILURES,
+      accountFreeFailures: env.ACCOUNT_THROTTLE_AFTER,
+      accountMaxDelaySeconds: env.ACCOUNT_THROTTLE_MAX,
+    },
+    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
+    hashing: hashing(env, source),
     accounts: { checkIntervalSeconds: env.ACCOUNT_CHECK_INTERVAL },
     signup: { allowRoles: env.ALLOW_SIGNUP_ROLES },
     log: { level: env.LOG_LEVEL },

@@ -27,6 +27,15 @@ function duration(defaultText: string, minSeconds: number, maxSeconds: number) {
     });
 }
 
+function count(defaultValue: number, min: number, max: number) {
+  return z.coerce
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int({ error: `must be a whole number from ${min} to ${max}` })
+    .min(min, { error: `must be a whole number from ${min} to ${max}` })
+    .max(max, { error: `must be a whole number from ${min} to ${max}` })
+    .default(defaultValue);
+}
+
 const origin = z.string().refine((v) => v === '*' || /^https?:\/\/[^/\s]+$/i.test(v), {
   error: 'must be a list of origins such as http://localhost:8081 (scheme, host and port; no path)',
 });
@@ -68,6 +77,19 @@ export const envSchema = z.object({
   REVOCATION_POLL_INTERVAL: duration('1s', 1, 60),
   COOKIE_TRANSPORT: booleanText.default(false),
   ACCOUNT_CHECK_INTERVAL: duration('2s', 0, 3600),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\//i, { error: 'must be a redis:// or rediss:// URL' })
+    .optional(),
+  REDIS_PREFIX: z.string().trim().min(1).default('tokengate:'),
+  RATE_LIMIT_WINDOW: duration('15m', 1, 86400),
+  RATE_LIMIT_IP: count(300, 1, 1_000_000),
+  RATE_LIMIT_IP_FAILURES: count(30, 1, 1_000_000),
+  ACCOUNT_THROTTLE_AFTER: count(5, 0, 1000),
+  ACCOUNT_THROTTLE_MAX: duration('15m', 1, 86400),
+  HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).optional(),
   ALLOW_SIGNUP_ROLES: booleanText.default(false),
   CORS_ORIGINS: z
     .string()
@@ -112,6 +134,25 @@ export interface Config {
     readonly revocationPollSeconds: number;
     /** Tokens in httpOnly cookies as well as (or instead of) response bodies. */
     readonly cookies: boolean;
+  };
+  readonly limits: {
+    /** The window of the per-IP limits. */
+    readonly windowSeconds: number;
+    /** Requests to /api/auth/* per IP per window. */
+    readonly ipRequests: number;
+    /** Failed signins per IP per window. */
+    readonly ipFailures: number;
+    /** Failed signins of one account before it is throttled; 0 turns the throttle off. */
+    readonly accountFreeFailures: number;
+    /** The longest delay the account throttle imposes. */
+    readonly accountMaxDelaySeconds: number;
+  };
+  readonly redis: { readonly url: string | undefined; readonly prefix: string };
+  readonly hashing: {
+    /** Password hashes computed at once; below libuv's thread-pool size, so token work never waits. */
+    readonly concurrency: number;
+    /** Hashes that may wait for a slot; beyond that, 503 at once. */
+    readonly queue: number;
   };
   readonly accounts: {
     /** How often the accounts behind recently seen tokens are checked; 0 turns it off. */

@@ -23,6 +23,7 @@ export class UserRow extends Model<InferAttributes<UserRow>, InferCreationAttrib
   declare password: string | null;
   declare usernameNormalized: string | null;
   declare emailNormalized: string | null;
+  declare disabled: CreationOptional<boolean>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
   declare roles?: NonAttribute<RoleRow[]>;
@@ -82,6 +83,19 @@ export class SigningKeyRow extends Model<InferAttributes<SigningKeyRow>, InferCr
   declare activatesAt: Date;
 }
 
+export class AuditEventRow extends Model<InferAttributes<AuditEventRow>, InferCreationAttributes<AuditEventRow>> {
+  declare id: CreationOptional<number>;
+  declare type: string;
+  declare actorId: number | null;
+  declare targetId: number | null;
+  declare username: string | null;
+  declare ip: string | null;
+  declare userAgent: string | null;
+  /** JSON text. */
+  declare details: string | null;
+  declare createdAt: Date;
+}
+
 export interface Models {
   User: typeof UserRow;
   Role: typeof RoleRow;
@@ -90,6 +104,7 @@ export interface Models {
   RefreshToken: typeof RefreshTokenRow;
   Revocation: typeof RevocationRow;
   SigningKey: typeof SigningKeyRow;
+  AuditEvent: typeof AuditEventRow;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -106,6 +121,7 @@ export function defineModels(sequelize: Sequelize): Models {
       password: { type: DataTypes.STRING },
       usernameNormalized: { type: DataTypes.STRING },
       emailNormalized: { type: DataTypes.STRING },
+      disabled: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       createdAt: DataTypes.DATE,
       updatedAt: DataTypes.DATE,
     },
@@ -186,5 +202,21 @@ export function defineModels(sequelize: Sequelize): Models {
     { sequelize, tableName: 'signing_keys', modelName: 'signingKey', timestamps: false },
   );
 
-  return { User, Role, UserRole, Session, RefreshToken, Revocation, SigningKey };
+  class AuditEvent extends AuditEventRow {}
+  AuditEvent.init(
+    {
+      id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
+      type: { type: DataTypes.STRING(64), allowNull: false },
+      actorId: DataTypes.INTEGER,
+      targetId: DataTypes.INTEGER,
+      username: DataTypes.STRING(255),
+      ip: DataTypes.STRING(64),
+      userAgent: DataTypes.STRING(255),
+      details: DataTypes.TEXT,
+      createdAt: DataTypes.DATE(3),
+    },
+    { sequelize, tableName: 'audit_events', modelName: 'auditEvent', timestamps: false },
+  );
+
+  return { User, Role, UserRole, Session, RefreshToken, Revocation, SigningKey, AuditEvent };
 }

@@ -30,9 +30,12 @@ export const errorCatalog = {
   SESSION_NOT_FOUND: { status: 404, message: 'Session not found.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests. Try again later.' },
+  SIGNIN_THROTTLED: { status: 429, message: 'Too many failed signins for this account. Try again later.' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large: the limit is 16 KB.' },
   INTERNAL: { status: 500, message: 'Internal server error.' },
   DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unavailable. Please retry shortly.' },
+  OVERLOADED: { status: 503, message: 'The server is busy. Please retry in a moment.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

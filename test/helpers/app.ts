@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/config.loader.js';
 import type { Config } from '../../src/config/config.schema.js';
 import { createDatabase, type Database } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
+import { createRedis } from '../../src/db/redis.js';
 import { createHttpServer } from '../../src/http/server.js';
 import { createPasswordHasher, type PasswordHasher } from '../../src/features/users/password-hasher.js';
 import type { Clock } from '../../src/lib/clock.js';
@@ -50,6 +51,11 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
       AUTH_SECRET: TEST_SECRET,
       DATABASE_URL: database.url,
       LOG_LEVEL: options.logDestination ? 'info' : 'silent',
+      // Most suites sign in hundreds of times from one address; the abuse suite sets real limits.
+      RATE_LIMIT_IP: '1000000',
+      RATE_LIMIT_IP_FAILURES: '1000000',
+      ACCOUNT_THROTTLE_AFTER: '0',
+      HASH_QUEUE: '1000',
       ...options.env,
     },
     process.cwd(),
@@ -57,10 +63,13 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
   const logger = createLogger({ level: config.log.level, destination: options.logDestination });
   const db = createDatabase(config.database.url, logger);
   await migrateToLatest(db, logger);
+  const redis = config.redis.url ? createRedis(config.redis.url, logger) : undefined;
+  await redis?.connect();
   const tokengate = createApp({
     config,
     db,
     logger,
+    redis,
     hasher: options.hasher ?? fastHasher,
     ...(options.clock ? { clock: options.clock } : {}),
   });
@@ -68,6 +77,7 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
     await tokengate.start();
   } catch (error) {
     tokengate.stop();
+    redis?.disconnect();
     await db.close();
     if (ownsDatabase) await database.drop();
     throw error;
@@ -87,6 +97,7 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
       tokengate.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      redis?.disconnect();
       await db.close();
       if (ownsDatabase) await database.drop();
     },

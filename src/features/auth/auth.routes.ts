@@ -11,7 +11,7 @@ export function authRoutes(auth: AuthService, transport: TokenTransport, guards:
   const router = Router();
 
   router.post('/signup', async (req, res) => {
-    await auth.signup(parseBody(signupSchema, req.body));
+    await auth.signup(parseBody(signupSchema, req.body), { userAgent: req.get('user-agent'), ip: req.ip });
     res.json({ message: 'User registered successfully!' });
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
 import { normalizeUsername } from '../../lib/identity.js';
+import { passwordProblem } from '../users/password-policy.js';
 import { bodyObject, boundedString, stringField } from '../../lib/validation.js';
 
 /**
@@ -35,6 +36,9 @@ export const signupSchema = bodyObject({
   email,
   password: boundedString('password', 8, 128),
   roles: roleList,
+}).superRefine((account, ctx) => {
+  const problem = passwordProblem(account.password, account);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: problem });
 });
 export type SignupInput = z.output<typeof signupSchema>;
 

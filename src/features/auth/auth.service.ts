@@ -1,12 +1,15 @@
 import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import type { RequestContext } from '../../lib/request-context.js';
+import type { AuditLog } from '../audit/audit.service.js';
 import { authorities, DEFAULT_ROLE } from '../roles/role.hierarchy.js';
 import type { RoleService } from '../roles/role.service.js';
-import type { SessionContext, SessionService } from '../sessions/session.service.js';
+import type { SessionService } from '../sessions/session.service.js';
 import type { AccessClaims, TokenService } from '../tokens/token.service.js';
 import type { PasswordHasher } from '../users/password-hasher.js';
 import type { UserRepository } from '../users/user.repository.js';
 import type { UserService } from '../users/user.service.js';
+import type { AccountThrottle } from './account-throttle.js';
 import type { SigninInput, SignupInput } from './auth.schemas.js';
 
 /** A new access token and the refresh token that goes with it. */
@@ -35,8 +38,8 @@ export interface SignoutRequest {
 }
 
 export interface AuthService {
-  signup(input: SignupInput): Promise<void>;
-  signin(input: SigninInput, context: SessionContext): Promise<SigninResult>;
+  signup(input: SignupInput, context: RequestContext): Promise<void>;
+  signin(input: SigninInput, context: RequestContext): Promise<SigninResult>;
   refresh(refreshToken: string): Promise<TokenPair>;
   signout(request: SignoutRequest): Promise<void>;
 }
@@ -48,12 +51,26 @@ export interface AuthServiceDeps {
   sessions: SessionService;
   hasher: PasswordHasher;
   tokens: TokenService;
+  throttle: AccountThrottle;
+  audit: AuditLog;
   logger: Logger;
   allowSignupRoles: boolean;
 }
 
+type FailureReason = 'unknown-user' | 'wrong-password' | 'disabled';
+
 export function createAuthService(deps: AuthServiceDeps): AuthService {
-  const { users, accounts, roles, sessions, hasher, tokens, logger } = deps;
+  const { users, accounts, roles, sessions, hasher, tokens, throttle, audit, logger } = deps;
+
+  /** One answer for every failure, after the same work, whatever the reason. */
+  async function refuse(input: SigninInput, context: RequestContext, reason: FailureReason, userId?: number): Promise<never> {
+    const wait = await throttle.failed(input.username);
+    await audit.record({ type: 'signin.failure', targetId: userId, username: input.username, context, details: { reason } });
+    if (wait !== undefined) {
+      await audit.record({ type: 'signin.throttled', targetId: userId, username: input.username, context, details: { wait } });
+    }
+    throw new AppError('INVALID_CREDENTIALS', undefined, { body: { accessToken: null } });
+  }
 
   async function tokenPair(user: { id: number; roles: string[] }, sessionId: string, refreshToken: string): Promise<TokenPair> {
     const access = await tokens.issueAccessToken({ id: user.id, roles: user.roles, sessionId });
@@ -61,7 +78,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   }
 
   return {
-    async signup(input) {
+    async signup(input, context) {
       const granted = await roles.resolve(input.roles);
       const elevated = granted.map((role) => role.name).filter((name) => name !== DEFAULT_ROLE);
       if (elevated.length > 0 && !deps.allowSignupRoles) {
@@ -71,18 +88,28 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
             'An administrator grants other roles (see `tokengate users:create`); ALLOW_SIGNUP_ROLES=true allows it for demos.',
         );
       }
-      await accounts.register({ ...input, roleIds: granted.map((role) => role.id) });
+      const id = await accounts.register({ ...input, roleIds: granted.map((role) => role.id) });
+      await audit.record({ type: 'signup', actorId: id, targetId: id, username: input.username, context });
     },
 
     async signin(input, context) {
-      const user = await users.findByUsername(input.username);
-      // The same work for an unknown user as for a wrong password, and the same answer.
-      let valid = false;
-      if (user) valid = await hasher.verify(user.passwordHash, input.password);
-      else await hasher.verifyNothing(input.password);
-      if (!user || !valid) {
-        throw new AppError('INVALID_CREDENTIALS', undefined, { body: { accessToken: null } });
+      const wait = await throttle.retryAfter(input.username, context.ip);
+      if (wait !== undefined) {
+        throw new AppError('SIGNIN_THROTTLED', `Too many failed signins for this account. Try again in ${wait} seconds.`, {
+          headers: { 'Retry-After': String(wait) },
+          body: { accessToken: null },
+        });
       }
+      const user = await users.findByUsername(input.username);
+      // The same work for an unknown user, a wrong password and a disabled account.
+      if (!user) {
+        await hasher.verifyNothing(input.password);
+        return refuse(input, context, 'unknown-user');
+      }
+      const valid = await hasher.verify(user.passwordHash, input.password);
+      if (!valid) return refuse(input, context, 'wrong-password', user.id);
+      if (user.disabled) return refuse(input, context, 'disabled', user.id);
+      await throttle.succeeded(input.username, context.ip);
       if (user.passwordHash && hasher.needsRehash(user.passwordHash)) {
         try {
           await users.updatePasswordHash(user.id, await hasher.hash(input.password));
@@ -91,6 +118,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         }
       }
       const session = await sessions.open(user.id, context);
+      await audit.record({ type: 'signin.success', actorId: user.id, targetId: user.id, username: user.username, context });
       return {
         id: user.id,
         username: user.username,
@@ -105,6 +133,10 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       // Roles are read again, so a refreshed token carries the user's current roles.
       const user = await users.findById(session.userId);
       if (!user) throw new AppError('REFRESH_TOKEN_NOT_FOUND');
+      if (user.disabled) {
+        await sessions.end([session.sessionId], 'account-disabled');
+        throw new AppError('REFRESH_TOKEN_REVOKED');
+      }
       return tokenPair(user, session.sessionId, session.refreshToken);
     },
 

@@ -3,6 +3,8 @@ import type { Clock } from '../../lib/clock.js';
 import { constantTimeEqual } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import { clip, type RequestContext } from '../../lib/request-context.js';
+import type { AuditLog } from '../audit/audit.service.js';
 import { generateRefreshToken, hashSecret, newId, parseRefreshToken } from './refresh-token.js';
 import type { RevocationRepository } from './revocation.repository.js';
 import type { RevocationList } from './revocation.service.js';
@@ -16,12 +18,9 @@ import type { RefreshTokenRecord, SessionRecord, SessionRepository } from './ses
  * the revocation list.
  */
 
-export type EndReason = 'signout' | 'signout-all' | 'ended-by-user' | 'refresh-token-reuse';
+export type EndReason = 'signout' | 'signout-all' | 'ended-by-user' | 'refresh-token-reuse' | 'account-disabled';
 
-export interface SessionContext {
-  userAgent?: string | undefined;
-  ip?: string | undefined;
-}
+export type SessionContext = RequestContext;
 
 export interface OpenedSession {
   sessionId: string;
@@ -54,6 +53,7 @@ export interface SessionServiceDeps {
   sessions: SessionRepository;
   revocations: RevocationRepository;
   revocationList: RevocationList;
+  audit: AuditLog;
   clock: Clock;
   logger: Logger;
   config: { refreshTtlSeconds: number; maxAgeSeconds: number; rotation: boolean };
@@ -67,14 +67,10 @@ const PURGE_BATCH = 500;
 type RefreshOutcome =
   | { kind: 'ok'; session: RefreshedSession }
   | { kind: 'unknown' | 'revoked' | 'expired' }
-  | { kind: 'reused'; sessionId: string };
-
-function clip(text: string | undefined, length: number): string | null {
-  return text ? text.slice(0, length) : null;
-}
+  | { kind: 'reused'; sessionId: string; userId: number };
 
 export function createSessionService(deps: SessionServiceDeps): SessionService {
-  const { db, sessions, revocations, revocationList, clock, logger, config } = deps;
+  const { db, sessions, revocations, revocationList, audit, clock, logger, config } = deps;
   let purgeTimer: NodeJS.Timeout | undefined;
 
   function genuine(record: RefreshTokenRecord | null, secret: string): record is RefreshTokenRecord {
@@ -103,7 +99,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       const reuse = async (): Promise<RefreshOutcome> => {
         await sessions.revoke([session.id], 'refresh-token-reuse', now, trx);
         await revocationList.record([session.id], trx);
-        return { kind: 'reused', sessionId: session.id };
+        return { kind: 'reused', sessionId: session.id, userId: session.userId };
       };
       if (record.rotatedAt) return reuse();
       if (session.idleExpiresAt <= now || session.expiresAt <= now) return { kind: 'expired' };
@@ -159,6 +155,11 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         case 'reused':
           revocationList.apply([outcome.sessionId]);
           logger.warn({ sessionId: outcome.sessionId }, 'refresh token reused: session ended');
+          await audit.record({
+            type: 'refresh.reuse',
+            targetId: outcome.userId,
+            details: { sessionId: outcome.sessionId },
+          });
           throw new AppError('REFRESH_TOKEN_REUSED');
       }
     },

@@ -3,8 +3,8 @@ import type { Logger } from '../../lib/logger.js';
 import type { UserRepository } from './user.repository.js';
 
 /**
- * Notices accounts that disappear while their access tokens are still valid, including rows
- * deleted with plain SQL behind Tokengate's back. A protected request only reads and writes two
+ * Notices accounts that disappear or are disabled while their access tokens are still valid,
+ * including rows deleted or changed with plain SQL behind Tokengate's back. A protected request only reads and writes two
  * in-memory maps; a timer checks, in batches, that the users behind recently accepted tokens
  * still exist, so their tokens are refused within one interval without any query per request.
  */
@@ -20,7 +20,7 @@ export interface AccountWatch {
 const BATCH_SIZE = 500;
 
 export interface AccountWatchDeps {
-  users: Pick<UserRepository, 'existingIds'>;
+  users: Pick<UserRepository, 'activeIds'>;
   clock: Clock;
   logger: Logger;
   intervalSeconds: number;
@@ -41,8 +41,8 @@ export function createAccountWatch({ users, clock, logger, intervalSeconds }: Ac
     const ids = [...active.keys()].filter((id) => !gone.has(id));
     for (let start = 0; start < ids.length; start += BATCH_SIZE) {
       const batch = ids.slice(start, start + BATCH_SIZE);
-      const existing = await users.existingIds(batch);
-      for (const id of batch) if (!existing.has(id)) gone.set(id, now);
+      const active = await users.activeIds(batch);
+      for (const id of batch) if (!active.has(id)) gone.set(id, now);
     }
   }
 

@@ -1,6 +1,8 @@
 import argon2, { type HashOptions } from 'argon2';
 import bcrypt from 'bcryptjs';
+import { ExecutorFullError, type BoundedExecutor } from '../../lib/bounded-executor.js';
 import { randomToken } from '../../lib/crypto.js';
+import { AppError } from '../../lib/errors.js';
 
 /** argon2id cost. OWASP's minimum is 19 MiB of memory, 2 iterations, 1 lane. */
 export interface Argon2Params {
@@ -69,5 +71,31 @@ export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2): Passw
     async verifyNothing(password) {
       await verifyArgon2(await dummyHash, password);
     },
+  };
+}
+
+/**
+ * The hasher behind a bounded executor: at most N hashes in flight and a short queue; past
+ * that, 503 with Retry-After at once, so that a signin flood can neither exhaust memory nor
+ * starve other requests of the thread pool.
+ */
+export function limitHashing(hasher: PasswordHasher, executor: BoundedExecutor): PasswordHasher {
+  const run = async <T>(task: () => Promise<T>): Promise<T> => {
+    try {
+      return await executor.run(task);
+    } catch (error) {
+      if (error instanceof ExecutorFullError) {
+        throw new AppError('OVERLOADED', 'The server is busy checking passwords. Please retry in a moment.', {
+          headers: { 'Retry-After': '1' },
+        });
+      }
+      throw error;
+    }
+  };
+  return {
+    hash: (password) => run(() => hasher.hash(password)),
+    verify: (hash, password) => run(() => hasher.verify(hash, password)),
+    needsRehash: (hash) => hasher.needsRehash(hash),
+    verifyNothing: (password) => run(() => hasher.verifyNothing(password)),
   };
 }

@@ -8,6 +8,8 @@ export interface UserRecord {
   username: string;
   email: string;
   passwordHash: string | null;
+  /** A disabled account cannot sign in or refresh. */
+  disabled: boolean;
   /** Role names, ordered by role id. */
   roles: string[];
   createdAt: Date;
@@ -50,8 +52,8 @@ export interface UserRepository {
   isEmailTaken(email: string, trx?: Transaction): Promise<boolean>;
   create(user: NewUser, trx: Transaction): Promise<number>;
   updatePasswordHash(id: number, passwordHash: string): Promise<void>;
-  /** Which of `ids` still exist. */
-  existingIds(ids: readonly number[]): Promise<Set<number>>;
+  /** Which of `ids` still exist and are not disabled. */
+  activeIds(ids: readonly number[]): Promise<Set<number>>;
 }
 
 function toRecord(row: UserRow): UserRecord {
@@ -61,6 +63,7 @@ function toRecord(row: UserRow): UserRecord {
     username: row.username ?? '',
     email: row.email ?? '',
     passwordHash: row.password,
+    disabled: Boolean(row.disabled),
     roles,
     createdAt: row.createdAt,
   };
@@ -115,9 +118,13 @@ export function createUserRepository(db: Database): UserRepository {
       await User.update({ password: passwordHash }, { where: { id } });
     },
 
-    async existingIds(ids) {
+    async activeIds(ids) {
       if (ids.length === 0) return new Set();
-      const rows = await User.findAll({ attributes: ['id'], where: { id: { [Op.in]: [...ids] } }, raw: true });
+      const rows = await User.findAll({
+        attributes: ['id'],
+        where: { id: { [Op.in]: [...ids] }, disabled: false },
+        raw: true,
+      });
       return new Set(rows.map((r) => r.id));
     },
   };

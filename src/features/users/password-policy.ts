@@ -1,0 +1,32 @@
+import { dictionary } from '@zxcvbn-ts/language-common';
+import { codePoints } from '../../lib/validation.js';
+
+/*
+ * NIST SP 800-63B: 8 to 128 characters, no composition rules, and no password that is known to
+ * be common or that repeats the account's own name or email. The list is zxcvbn-ts's offline
+ * dictionary of the most common passwords (about 49,000, maintained on npm).
+ */
+
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 128;
+
+const commonPasswords = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+
+export function isCommonPassword(password: string): boolean {
+  return commonPasswords.has(password.toLowerCase());
+}
+
+/** What is wrong with a new password, or undefined when it is acceptable. */
+export function passwordProblem(password: string, account: { username: string; email: string }): string | undefined {
+  const length = codePoints(password);
+  if (length < PASSWORD_MIN || length > PASSWORD_MAX) {
+    return `password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`;
+  }
+  const lower = password.toLowerCase();
+  if (lower === account.username.toLowerCase()) return 'password must not be the same as the username';
+  if (lower === account.email.toLowerCase()) return 'password must not be the same as the email';
+  if (isCommonPassword(password)) {
+    return 'password is one of the most commonly used passwords, which attackers try first; choose another';
+  }
+  return undefined;
+}
