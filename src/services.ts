@@ -22,6 +22,8 @@ import { createAccountWatch, type AccountWatch } from './features/users/account-
 import { createPasswordHasher, limitHashing, type PasswordHasher } from './features/users/password-hasher.js';
 import { createUserRepository, type UserRepository } from './features/users/user.repository.js';
 import { createUserService, type UserService } from './features/users/user.service.js';
+import { createAdminUserService, type AdminUserService } from './features/users/admin-users.service.js';
+import { createProfileService, type ProfileService } from './features/users/profile.service.js';
 import { createBoundedExecutor, type BoundedExecutor } from './lib/bounded-executor.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
@@ -52,6 +54,8 @@ export interface Services {
   revocations: RevocationList;
   sessions: SessionService;
   auth: AuthService;
+  profiles: ProfileService;
+  adminUsers: AdminUserService;
   /** The in-memory verdict on a verified access token: false when it must be refused. */
   admit: (claims: AccessClaims) => boolean;
 }
@@ -103,8 +107,17 @@ export function createServices(deps: ServiceDeps): Services {
     logger,
     config: config.sessions,
   });
-  const roleService = createRoleService(roles);
+  const roleService = createRoleService({ db, roles, sessions, audit });
   const userService = createUserService({ db, users, hasher: passwordHasher });
+  const throttle = createAccountThrottle({
+    store: redis ? createRedisThrottleStore(redis, config.redis.prefix) : createMemoryThrottleStore(clock),
+    clock,
+    logger,
+    freeFailures: config.limits.accountFreeFailures,
+    maxDelaySeconds: config.limits.accountMaxDelaySeconds,
+  });
+  const profiles = createProfileService({ users, hasher: passwordHasher, sessions, throttle, audit });
+  const adminUsers = createAdminUserService({ db, users, accounts: userService, roles: roleService, sessions, audit });
   const auth = createAuthService({
     users,
     accounts: userService,
@@ -112,13 +125,7 @@ export function createServices(deps: ServiceDeps): Services {
     sessions,
     hasher: passwordHasher,
     tokens,
-    throttle: createAccountThrottle({
-      store: redis ? createRedisThrottleStore(redis, config.redis.prefix) : createMemoryThrottleStore(clock),
-      clock,
-      logger,
-      freeFailures: config.limits.accountFreeFailures,
-      maxDelaySeconds: config.limits.accountMaxDelaySeconds,
-    }),
+    throttle,
     audit,
     logger,
     allowSignupRoles: config.signup.allowRoles,
@@ -137,6 +144,8 @@ export function createServices(deps: ServiceDeps): Services {
     revocations,
     sessions,
     auth,
+    profiles,
+    adminUsers,
     admit: (claims) => !revocations.isRevoked(claims.sid) && accounts.admit(claims),
   };
 }

@@ -4,7 +4,7 @@ import { isAppError } from '../lib/errors.js';
 import { rootCause } from '../runtime.js';
 import { keysListCommand, keysRotateCommand } from './keys.command.js';
 import { migrateCommand } from './migrate.command.js';
-import { usersCreateCommand } from './users.command.js';
+import { userCommands } from './users.command.js';
 
 const program = new Command('tokengate')
   .description('Tokengate: authentication and authorization service')
@@ -12,7 +12,7 @@ const program = new Command('tokengate')
   .exitOverride();
 
 program.addCommand(migrateCommand());
-program.addCommand(usersCreateCommand());
+for (const command of userCommands()) program.addCommand(command);
 program.addCommand(keysRotateCommand());
 program.addCommand(keysListCommand());
 

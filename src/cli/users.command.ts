@@ -1,12 +1,16 @@
 import { Command, Option } from 'commander';
 import { migrateToLatest } from '../db/migrator.js';
 import { signupSchema } from '../features/auth/auth.schemas.js';
-import { createServices } from '../services.js';
+import type { Actor, AdminUserService } from '../features/users/admin-users.service.js';
+import { toUserQuery, userListQuerySchema } from '../features/users/user.schemas.js';
+import type { UserView } from '../features/users/user.views.js';
 import { parseBody } from '../lib/validation.js';
+import { createServices, type Services } from '../services.js';
 import { print, withRuntime } from './cli-runtime.js';
 import { readSecret } from './prompt.js';
 
 const PASSWORD_ENV = 'TOKENGATE_PASSWORD';
+const CLI_ACTOR: Actor = { context: { userAgent: 'tokengate-cli' }, via: 'cli' };
 
 async function passwordFrom(flag: string | undefined): Promise<string> {
   if (flag !== undefined) return flag;
@@ -15,8 +19,37 @@ async function passwordFrom(flag: string | undefined): Promise<string> {
   return readSecret('Password: ');
 }
 
-export function usersCreateCommand(): Command {
-  return new Command('users:create')
+/** Runs `work` with the services on a migrated database; the database is closed afterwards. */
+function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
+  return withRuntime(async ({ config, db, logger }) => {
+    await migrateToLatest(db, logger);
+    return work(createServices({ config, db, logger }));
+  });
+}
+
+function describe(user: UserView): string {
+  const roles = user.roles.length > 0 ? user.roles.join(',') : '-';
+  return `${String(user.id).padStart(6)}  ${user.username}  ${user.email}  ${roles}${user.disabled ? '  (disabled)' : ''}`;
+}
+
+/** A command that acts on the user named by --username. */
+function userCommand(
+  name: string,
+  description: string,
+  act: (admin: AdminUserService, user: UserView, options: Record<string, unknown>) => Promise<string>,
+): Command {
+  return new Command(name)
+    .description(description)
+    .requiredOption('--username <name>', 'the user to act on')
+    .action(async (options: Record<string, unknown> & { username: string }) => {
+      await withServices(async ({ adminUsers }) => {
+        print(await act(adminUsers, await adminUsers.getByUsername(options.username), options));
+      });
+    });
+}
+
+export function userCommands(): Command[] {
+  const create = new Command('users:create')
     .description('create an account with any roles, e.g. the first admin')
     .requiredOption('--username <name>', 'username (3-32 letters, digits, ".", "_", "-")')
     .requiredOption('--email <email>', 'email address')
@@ -28,12 +61,53 @@ export function usersCreateCommand(): Command {
     .action(async (options: { username: string; email: string; role: string[]; password?: string }) => {
       const password = await passwordFrom(options.password);
       const input = parseBody(signupSchema, { ...options, password, roles: options.role });
-      await withRuntime(async ({ config, db, logger }) => {
-        await migrateToLatest(db, logger);
-        const services = createServices({ config, db, logger });
-        const roles = await services.roleService.resolve(input.roles);
-        const id = await services.userService.register({ ...input, roleIds: roles.map((r) => r.id) });
-        print(`Created user ${id} (${input.username}) with roles ${roles.map((r) => r.name).join(', ')}.`);
+      await withServices(async ({ adminUsers }) => {
+        const user = await adminUsers.create(input, CLI_ACTOR);
+        print(`Created user ${user.id} (${user.username}) with roles ${user.roles.join(', ')}.`);
       });
     });
+
+  const list = new Command('users:list')
+    .description('list users, 20 a page')
+    .option('--search <text>', 'part of the username or email')
+    .option('--role <role>', 'only users with this role')
+    .option('--disabled <true|false>', 'only disabled (true) or enabled (false) users')
+    .option('--page <n>', 'page number', '1')
+    .option('--size <n>', 'users a page (at most 100)', '20')
+    .option('--sort <field>', 'id, username, email or createdAt; "-" first for descending', 'id')
+    .action(async (options: Record<string, string | undefined>) => {
+      const query = parseBody(userListQuerySchema, options);
+      await withServices(async ({ adminUsers }) => {
+        const { items, total } = await adminUsers.list(toUserQuery(query));
+        for (const user of items) print(describe(user));
+        print(`${total} user(s); page ${query.page} of ${Math.max(1, Math.ceil(total / query.size))}.`);
+      });
+    });
+
+  const setRoles = userCommand('users:set-roles', "replace a user's roles (removing one ends their sessions)", async (admin, user, options) => {
+    const updated = await admin.update(user.id, { roles: options.role as string[] }, CLI_ACTOR);
+    return `${updated.username} now has roles ${updated.roles.join(', ') || '(none)'}.`;
+  }).requiredOption('--role <role...>', 'the roles to keep or grant (repeatable)');
+
+  const disable = userCommand('users:disable', 'disable an account: it cannot sign in, and its sessions end', async (admin, user) => {
+    await admin.update(user.id, { disabled: true }, CLI_ACTOR);
+    return `${user.username} is disabled; their sessions have ended.`;
+  });
+
+  const enable = userCommand('users:enable', 'enable a disabled account again', async (admin, user) => {
+    await admin.update(user.id, { disabled: false }, CLI_ACTOR);
+    return `${user.username} is enabled.`;
+  });
+
+  const revoke = userCommand('users:revoke-sessions', "end all of a user's sessions", async (admin, user) => {
+    await admin.revokeSessions(user.id, CLI_ACTOR);
+    return `Ended every session of ${user.username}.`;
+  });
+
+  const remove = userCommand('users:delete', 'delete an account and end its sessions', async (admin, user) => {
+    await admin.remove(user.id, CLI_ACTOR);
+    return `Deleted ${user.username}.`;
+  });
+
+  return [create, list, setRoles, disable, enable, revoke, remove];
 }

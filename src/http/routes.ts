@@ -1,31 +1,48 @@
-import type { Express } from 'express';
+import type { Express, Request } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.schema.js';
 import { authRoutes } from '../features/auth/auth.routes.js';
-import { createTokenTransport } from '../features/auth/token-transport.js';
+import { createTokenTransport, type TokenTransport } from '../features/auth/token-transport.js';
 import { boardRoutes } from '../features/boards/board.routes.js';
 import { sessionRoutes } from '../features/sessions/session.routes.js';
 import { jwksRoutes } from '../features/tokens/jwks.routes.js';
+import { auditRoutes } from '../features/audit/audit.routes.js';
+import { roleRoutes } from '../features/roles/role.routes.js';
+import { adminUserRoutes } from '../features/users/admin-users.routes.js';
+import { profileRoutes } from '../features/users/profile.routes.js';
 import type { RouteGuards } from '../lib/guards.js';
 import type { Services } from '../services.js';
 import { authenticate, identify } from './authenticate.js';
 import { requireRole } from './authorize.js';
 import { createRateLimits } from './rate-limit.js';
 
-/** The route table: every path the service answers. */
-export function mountRoutes(app: Express, services: Services, config: Config, redis: Redis | undefined): void {
-  const transport = createTokenTransport({
+function tokenTransport(config: Config): TokenTransport {
+  return createTokenTransport({
     cookies: config.sessions.cookies,
     secure: config.env === 'production',
     accessTtlSeconds: config.tokens.accessTtlSeconds,
     sessionMaxAgeSeconds: config.sessions.maxAgeSeconds,
   });
-  const fallback = (req: Parameters<typeof transport.accessTokenFrom>[0]) => transport.accessTokenFrom(req);
-  const guards: RouteGuards = {
+}
+
+/**
+ * The access-control middleware, for Tokengate's routes and for routes an embedding
+ * application adds: `app.get('/reports', guards.authenticated, guards.requireRole('editor'), …)`.
+ */
+export function createGuards(services: Services, config: Config): RouteGuards {
+  const transport = tokenTransport(config);
+  const fallback = (req: Request) => transport.accessTokenFrom(req);
+  return {
     authenticated: authenticate({ tokens: services.tokens, admit: services.admit, fallback }),
     identified: identify({ tokens: services.tokens, fallback }),
     requireRole,
   };
+}
+
+/** The route table: every path the service answers. */
+export function mountRoutes(app: Express, services: Services, config: Config, redis: Redis | undefined): void {
+  const transport = tokenTransport(config);
+  const guards = createGuards(services, config);
 
   app.get('/', (_req, res) => {
     res.json({ message: 'Tokengate is running.', api: '/api/auth, /api/test' });
@@ -38,4 +55,9 @@ export function mountRoutes(app: Express, services: Services, config: Config, re
   app.use('/api/auth/sessions', sessionRoutes(services.sessions, guards));
   app.use('/api/auth', authRoutes(services.auth, transport, guards));
   app.use('/api/test', boardRoutes(guards));
+  app.use('/api/users', profileRoutes(services.profiles, guards));
+  app.use('/api/admin', guards.authenticated, guards.requireRole('admin'));
+  app.use('/api/admin/users', adminUserRoutes(services.adminUsers));
+  app.use('/api/admin/roles', roleRoutes(services.roleService));
+  app.use('/api/admin/audit', auditRoutes(services.audit));
 }

@@ -22,6 +22,13 @@ export function boundedString(name: string, min: number, max: number) {
   });
 }
 
+/** A boolean, or "true"/"false" as a form or query string sends it. */
+export function booleanField(name: string) {
+  return z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
+    error: `${name} must be true or false`,
+  });
+}
+
 /** An object schema whose own type error explains what the body should be. */
 export function bodyObject<Shape extends z.ZodRawShape>(shape: Shape) {
   const fields = Object.keys(shape).join(', ');
@@ -31,10 +38,24 @@ export function bodyObject<Shape extends z.ZodRawShape>(shape: Shape) {
 }
 
 function toFieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    field: issue.path.length > 0 ? issue.path.map(String).join('.') : 'body',
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    const at = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: [...at, key].join('.'), message: `${key} cannot be set here` }));
+    }
+    return [{ field: at.length > 0 ? at.join('.') : 'body', message: issue.message }];
+  });
+}
+
+/** Like bodyObject, but refusing any field it does not name (mass assignment). */
+export function strictBodyObject<Shape extends z.ZodRawShape>(shape: Shape) {
+  const fields = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? undefined
+        : `The request body must be a JSON object or a URL-encoded form with the fields ${fields}.`,
+  });
 }
 
 /** Validates a request body against a schema; a 400 naming every bad field otherwise. */

@@ -5,6 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, TEST_SECRET } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { runCli } from '../helpers/processes.js';
+import { migrations } from '../../src/db/migrations/index.js';
+
+async function waitFor401(call: () => PromiseLike<{ status: number }>): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while ((await call()).status !== 401) {
+    if (Date.now() > deadline) throw new Error('the token was still accepted after 5 seconds');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 let database: TestDatabase;
 let cwd: string;
@@ -98,12 +107,67 @@ describe('the tokengate CLI against a real database', () => {
     }
   });
 
+  it('users:list, users:set-roles, users:disable, users:enable, users:revoke-sessions and users:delete act on a live server', async () => {
+    const app = await startApp({ database });
+    try {
+      await cli(['users:create', '--username', 'carol', '--email', 'carol@example.test', '--password', 'carol-password-1']);
+      const login = await app.http().post('/api/auth/signin').send({ username: 'carol', password: 'carol-password-1' }).expect(200);
+      const board = () => app.http().get('/api/test/mod').set('x-access-token', login.body.accessToken);
+
+      const listed = await cli(['users:list', '--search', 'caro']);
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toMatch(/carol\s+carol@example\.test\s+user/);
+      expect(listed.stdout).toMatch(/^1 user\(s\); page 1 of 1\.$/m);
+
+      const promoted = await cli(['users:set-roles', '--username', 'carol', '--role', 'user', 'moderator']);
+      expect(promoted.stdout).toMatch(/carol now has roles user, moderator\./);
+      const moderator = await app.http().post('/api/auth/signin').send({ username: 'carol', password: 'carol-password-1' });
+      await app.http().get('/api/test/mod').set('x-access-token', moderator.body.accessToken).expect(200);
+
+      expect((await cli(['users:revoke-sessions', '--username', 'carol'])).stdout).toMatch(/Ended every session of carol/);
+      await waitFor401(() => app.http().get('/api/test/mod').set('x-access-token', moderator.body.accessToken));
+      await waitFor401(board);
+
+      expect((await cli(['users:disable', '--username', 'carol'])).stdout).toMatch(/carol is disabled/);
+      await app.http().post('/api/auth/signin').send({ username: 'carol', password: 'carol-password-1' }).expect(401);
+      expect((await cli(['users:list', '--disabled', 'true'])).stdout).toMatch(/carol.*\(disabled\)/);
+      expect((await cli(['users:enable', '--username', 'carol'])).stdout).toMatch(/carol is enabled/);
+      await app.http().post('/api/auth/signin').send({ username: 'carol', password: 'carol-password-1' }).expect(200);
+
+      expect((await cli(['users:delete', '--username', 'carol'])).stdout).toMatch(/Deleted carol/);
+      const gone = await cli(['users:disable', '--username', 'carol']);
+      expect(gone.code).toBe(1);
+      expect(gone.stderr).toMatch(/No user is named "carol"/);
+
+      const last = await cli(['users:set-roles', '--username', 'root', '--role', 'user']);
+      expect(last.code).toBe(1);
+      expect(last.stderr).toMatch(/this would leave no active admin/);
+
+      const audit = await app.http().get('/api/admin/audit?type=admin.').set('x-access-token', (await app.http().post('/api/auth/signin').send({ username: 'root', password: 'root-password-1' })).body.accessToken);
+      expect(audit.body.items.map((e: { details: { via: string } }) => e.details.via)).toContain('cli');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('migrate status lists every migration as applied', async () => {
+    const status = await cli(['migrate', 'status']);
+    expect(status.code).toBe(0);
+    for (const m of migrations) expect(status.stdout).toMatch(new RegExp(`applied\\s+${m.name}`));
+  });
+
   it('--help describes the commands', async () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/migrate/);
     expect(help.stdout).toMatch(/users:create/);
     expect(help.stdout).toMatch(/keys:rotate/);
+    for (const command of ['users:list', 'users:set-roles', 'users:disable', 'users:enable', 'users:revoke-sessions', 'users:delete']) {
+      expect(help.stdout).toContain(command);
+      const own = await cli([command, '--help']);
+      expect(own.code).toBe(0);
+      expect(own.stdout).toMatch(/Usage: tokengate/);
+    }
     const sub = await cli(['users:create', '--help']);
     expect(sub.code).toBe(0);
     expect(sub.stdout).toMatch(/TOKENGATE_PASSWORD/);

@@ -1,16 +1,26 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import { clip, type RequestContext } from '../../lib/request-context.js';
-import type { AuditRepository } from './audit.repository.js';
+import type { AuditQuery, AuditRepository, StoredAuditEvent } from './audit.repository.js';
 
 /** The security events and administrative changes kept in `audit_events`. */
-export type AuditType =
-  | 'signup'
-  | 'signin.success'
-  | 'signin.failure'
-  | 'signin.throttled'
-  | 'ratelimit.exceeded'
-  | 'refresh.reuse';
+export const AUDIT_TYPES = [
+  'signup',
+  'signin.success',
+  'signin.failure',
+  'signin.throttled',
+  'ratelimit.exceeded',
+  'refresh.reuse',
+  'user.email_changed',
+  'user.password_changed',
+  'admin.user_created',
+  'admin.user_updated',
+  'admin.user_deleted',
+  'admin.sessions_revoked',
+  'admin.role_created',
+  'admin.role_deleted',
+] as const;
+export type AuditType = (typeof AUDIT_TYPES)[number];
 
 export interface AuditEvent {
   type: AuditType;
@@ -27,6 +37,7 @@ export interface AuditEvent {
 export interface AuditLog {
   /** Stores an event; a failure to store is logged, never passed on to the request. */
   record(event: AuditEvent): Promise<void>;
+  list(query: AuditQuery): Promise<{ items: StoredAuditEvent[]; total: number }>;
 }
 
 export function createAuditLog({ events, clock, logger }: { events: AuditRepository; clock: Clock; logger: Logger }): AuditLog {
@@ -47,5 +58,7 @@ export function createAuditLog({ events, clock, logger }: { events: AuditReposit
         logger.warn({ err: error, type: event.type }, 'could not store an audit event');
       }
     },
+
+    list: (query) => events.list(query),
   };
 }

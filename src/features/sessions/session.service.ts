@@ -1,3 +1,4 @@
+import type { Transaction } from 'sequelize';
 import type { Database } from '../../db/database.js';
 import type { Clock } from '../../lib/clock.js';
 import { constantTimeEqual } from '../../lib/crypto.js';
@@ -18,7 +19,16 @@ import type { RefreshTokenRecord, SessionRecord, SessionRepository } from './ses
  * the revocation list.
  */
 
-export type EndReason = 'signout' | 'signout-all' | 'ended-by-user' | 'refresh-token-reuse' | 'account-disabled';
+export type EndReason =
+  | 'signout'
+  | 'signout-all'
+  | 'ended-by-user'
+  | 'refresh-token-reuse'
+  | 'account-disabled'
+  | 'account-deleted'
+  | 'roles-reduced'
+  | 'password-changed'
+  | 'revoked-by-admin';
 
 export type SessionContext = RequestContext;
 
@@ -39,6 +49,12 @@ export interface SessionService {
   identify(token: string): Promise<{ sessionId: string; userId: number } | undefined>;
   end(sessionIds: readonly string[], reason: EndReason): Promise<void>;
   endAllOfUser(userId: number, reason: EndReason, except?: string): Promise<void>;
+  /**
+   * Ends the users' sessions inside the caller's transaction, so that they end only if the
+   * change behind it commits. Call the returned function after the commit: it refuses their
+   * access tokens in this instance at once (other instances read the revocations it wrote).
+   */
+  endAllOfUsersIn(trx: Transaction, userIds: readonly number[], reason: EndReason): Promise<() => void>;
   /** Ends one of the user's own sessions; false when it is not theirs or not active. */
   endOwn(userId: number, sessionId: string): Promise<boolean>;
   listActive(userId: number): Promise<SessionRecord[]>;
@@ -177,6 +193,14 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
     async endAllOfUser(userId, reason, except) {
       const ids = (await sessions.activeIdsOfUser(userId)).filter((id) => id !== except);
       await endInTransaction(ids, reason);
+    },
+
+    async endAllOfUsersIn(trx, userIds, reason) {
+      const ids: string[] = [];
+      for (const userId of userIds) ids.push(...(await sessions.activeIdsOfUser(userId, trx)));
+      const ended = await sessions.revoke(ids, reason, new Date(clock.now()), trx);
+      await revocationList.record(ended, trx);
+      return () => revocationList.apply(ended);
     },
 
     async endOwn(userId, sessionId) {

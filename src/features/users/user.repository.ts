@@ -1,4 +1,4 @@
-import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
+import { Op, Transaction, UniqueConstraintError, type Order, type WhereOptions } from 'sequelize';
 import type { Database } from '../../db/database.js';
 import type { UserRow } from '../../db/models.js';
 import { emailKey, usernameKey } from '../../lib/identity.js';
@@ -38,20 +38,50 @@ function duplicateOf(error: UniqueConstraintError): DuplicateIdentityError {
   return new DuplicateIdentityError(names.includes('email') ? 'email' : 'username', { cause: error });
 }
 
+function rethrowDuplicate(error: unknown): never {
+  throw error instanceof UniqueConstraintError ? duplicateOf(error) : error;
+}
+
 export interface NewUser {
   username: string;
   email: string;
   passwordHash: string;
   roleIds: number[];
+  disabled?: boolean;
+}
+
+export const USER_SORT_FIELDS = ['id', 'username', 'email', 'createdAt'] as const;
+export type UserSortField = (typeof USER_SORT_FIELDS)[number];
+
+export interface UserQuery {
+  /** Substring of the username or the email, matched literally and without case. */
+  search?: string | undefined;
+  role?: string | undefined;
+  disabled?: boolean | undefined;
+  sort: { field: UserSortField; descending: boolean };
+  offset: number;
+  limit: number;
 }
 
 export interface UserRepository {
   findByUsername(username: string): Promise<UserRecord | null>;
-  findById(id: number): Promise<UserRecord | null>;
+  findById(id: number, trx?: Transaction): Promise<UserRecord | null>;
   isUsernameTaken(username: string, trx?: Transaction): Promise<boolean>;
-  isEmailTaken(email: string, trx?: Transaction): Promise<boolean>;
+  isEmailTaken(email: string, exceptId?: number): Promise<boolean>;
   create(user: NewUser, trx: Transaction): Promise<number>;
   updatePasswordHash(id: number, passwordHash: string): Promise<void>;
+  updateEmail(id: number, email: string, trx?: Transaction): Promise<void>;
+  setRoles(id: number, roleIds: readonly number[], trx: Transaction): Promise<void>;
+  setDisabled(id: number, disabled: boolean, trx: Transaction): Promise<void>;
+  remove(id: number, trx: Transaction): Promise<void>;
+  search(query: UserQuery): Promise<{ items: UserRecord[]; total: number }>;
+  /** Enabled users holding the admin role. */
+  countActiveAdmins(trx: Transaction): Promise<number>;
+  /**
+   * Locks the admin role row until `trx` ends: changes that could remove the last admin run one
+   * at a time, so two admins cannot demote each other at once.
+   */
+  lockAdmins(trx: Transaction): Promise<void>;
   /** Which of `ids` still exist and are not disabled. */
   activeIds(ids: readonly number[]): Promise<Set<number>>;
 }
@@ -71,7 +101,33 @@ function toRecord(row: UserRow): UserRecord {
 
 export function createUserRepository(db: Database): UserRepository {
   const { User, Role, UserRole } = db.models;
+  const { sequelize } = db;
   const withRoles = { model: Role, as: 'roles', attributes: ['id', 'name'], through: { attributes: [] } };
+  // A literal substring test: unlike LIKE, no character of the input is a wildcard.
+  const contains = (column: string, text: string) =>
+    sequelize.where(sequelize.fn(db.dialect === 'postgres' ? 'strpos' : 'instr', sequelize.col(column), text), Op.gt, 0);
+
+  function filters(query: UserQuery): WhereOptions {
+    const conditions: WhereOptions[] = [];
+    if (query.search) {
+      conditions.push({
+        [Op.or]: [contains('usernameNormalized', usernameKey(query.search)), contains('emailNormalized', emailKey(query.search))],
+      });
+    }
+    if (query.role !== undefined) {
+      const holders = sequelize.literal(
+        `(SELECT ur.${q('userId')} FROM ${q('user_roles')} ur JOIN ${q('roles')} r ON r.${q('id')} = ur.${q('roleId')} ` +
+          `WHERE r.${q('name')} = ${sequelize.escape(query.role)})`,
+      );
+      conditions.push({ id: { [Op.in]: holders } });
+    }
+    if (query.disabled !== undefined) conditions.push({ disabled: query.disabled });
+    return { [Op.and]: conditions };
+  }
+
+  function q(identifier: string): string {
+    return sequelize.getQueryInterface().quoteIdentifier(identifier);
+  }
 
   return {
     async findByUsername(username) {
@@ -79,8 +135,8 @@ export function createUserRepository(db: Database): UserRepository {
       return row ? toRecord(row) : null;
     },
 
-    async findById(id) {
-      const row = await User.findByPk(id, { include: [withRoles] });
+    async findById(id, trx) {
+      const row = await User.findByPk(id, { include: [withRoles], transaction: trx ?? null });
       return row ? toRecord(row) : null;
     },
 
@@ -89,8 +145,9 @@ export function createUserRepository(db: Database): UserRepository {
       return count > 0;
     },
 
-    async isEmailTaken(email, trx) {
-      const count = await User.count({ where: { emailNormalized: emailKey(email) }, transaction: trx ?? null });
+    async isEmailTaken(email, exceptId) {
+      const where: WhereOptions = { emailNormalized: emailKey(email) };
+      const count = await User.count({ where: exceptId === undefined ? where : { ...where, id: { [Op.ne]: exceptId } } });
       return count > 0;
     },
 
@@ -102,11 +159,10 @@ export function createUserRepository(db: Database): UserRepository {
           password: user.passwordHash,
           usernameNormalized: usernameKey(user.username),
           emailNormalized: emailKey(user.email),
+          disabled: user.disabled ?? false,
         },
         { transaction: trx },
-      ).catch((error: unknown) => {
-        throw error instanceof UniqueConstraintError ? duplicateOf(error) : error;
-      });
+      ).catch(rethrowDuplicate);
       await UserRole.bulkCreate(
         user.roleIds.map((roleId) => ({ userId: row.id, roleId })),
         { transaction: trx },
@@ -116,6 +172,58 @@ export function createUserRepository(db: Database): UserRepository {
 
     async updatePasswordHash(id, passwordHash) {
       await User.update({ password: passwordHash }, { where: { id } });
+    },
+
+    async updateEmail(id, email, trx) {
+      await User.update({ email, emailNormalized: emailKey(email) }, { where: { id }, transaction: trx ?? null }).catch(
+        rethrowDuplicate,
+      );
+    },
+
+    async setRoles(id, roleIds, trx) {
+      await UserRole.destroy({ where: { userId: id }, transaction: trx });
+      await UserRole.bulkCreate(
+        roleIds.map((roleId) => ({ userId: id, roleId })),
+        { transaction: trx },
+      );
+    },
+
+    async setDisabled(id, disabled, trx) {
+      await User.update({ disabled }, { where: { id }, transaction: trx });
+    },
+
+    async remove(id, trx) {
+      // Explicitly, as not every adopted tutorial schema cascades.
+      await UserRole.destroy({ where: { userId: id }, transaction: trx });
+      await User.destroy({ where: { id }, transaction: trx });
+    },
+
+    async search(query) {
+      const where = filters(query);
+      const order: Order = [
+        [query.sort.field, query.sort.descending ? 'DESC' : 'ASC'],
+        ['id', query.sort.descending ? 'DESC' : 'ASC'],
+      ];
+      const { rows, count } = await User.findAndCountAll({ where, order, offset: query.offset, limit: query.limit });
+      const ids = rows.map((r) => r.id);
+      const withTheirRoles = ids.length
+        ? await User.findAll({ where: { id: { [Op.in]: ids } }, include: [withRoles] })
+        : [];
+      const byId = new Map(withTheirRoles.map((r) => [r.id, toRecord(r)]));
+      return { items: ids.map((id) => byId.get(id)).filter((u): u is UserRecord => u !== undefined), total: count };
+    },
+
+    async countActiveAdmins(trx) {
+      return User.count({
+        where: { disabled: false },
+        include: [{ model: Role, as: 'roles', where: { name: 'admin' }, attributes: [], through: { attributes: [] } }],
+        distinct: true,
+        transaction: trx,
+      });
+    },
+
+    async lockAdmins(trx) {
+      await Role.findOne({ where: { name: 'admin' }, transaction: trx, lock: Transaction.LOCK.UPDATE });
     },
 
     async activeIds(ids) {

@@ -8,6 +8,7 @@ export interface NewAccount {
   email: string;
   password: string;
   roleIds: number[];
+  disabled?: boolean | undefined;
 }
 
 export interface UserService {
@@ -27,13 +28,13 @@ function takenError(field: 'username' | 'email'): AppError {
 
 export function createUserService({ db, users, hasher }: UserServiceDeps): UserService {
   return {
-    async register({ username, email, password, roleIds }) {
+    async register({ username, email, password, roleIds, disabled }) {
       // Checked first for a clear answer; the unique indexes settle races below.
       if (await users.isUsernameTaken(username)) throw takenError('username');
       if (await users.isEmailTaken(email)) throw takenError('email');
       const passwordHash = await hasher.hash(password);
       try {
-        return await db.transaction((trx) => users.create({ username, email, passwordHash, roleIds }, trx));
+        return await db.transaction((trx) => users.create({ username, email, passwordHash, roleIds, disabled }, trx));
       } catch (error) {
         if (error instanceof DuplicateIdentityError) throw takenError(error.field);
         throw error;

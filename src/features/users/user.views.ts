@@ -1,0 +1,22 @@
+import type { UserRecord } from './user.repository.js';
+
+/** A user as the API shows it: never the password hash. */
+export interface UserView {
+  id: number;
+  username: string;
+  email: string;
+  roles: string[];
+  disabled: boolean;
+  createdAt: Date;
+}
+
+export function toUserView(user: UserRecord): UserView {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    roles: user.roles,
+    disabled: user.disabled,
+    createdAt: user.createdAt,
+  };
+}
