@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { defineConfig } from 'vitest/config';
 
 /*
- * Projects: "unit" runs once (no database or SQLite only); each dialect in TEST_DIALECTS
- * (default: sqlite) runs the whole API suite against a real database of that kind.
+ * Projects: "unit" (no server) and "system" (whole processes: start, shutdown, workers, a
+ * database outage) run once; each dialect in TEST_DIALECTS (default: sqlite) runs the whole
+ * API suite against a real database of that kind.
  * Example: TEST_DIALECTS=sqlite,mysql,mariadb,postgres npm test
  */
 const dialects = (process.env.TEST_DIALECTS ?? 'sqlite')
@@ -22,6 +23,7 @@ export default defineConfig({
     reporters: ['default', './test/helpers/dialect-reporter.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'system', include: ['test/system/**/*.test.ts'] } },
       ...dialects.map((dialect) => ({
         extends: true as const,
         test: {

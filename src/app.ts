@@ -1,8 +1,10 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { createMetrics, type Metrics } from './features/ops/metrics.js';
 import { bodyParsers } from './http/body.js';
 import { corsFor } from './http/cors.js';
 import { errorHandler, notFound } from './http/error-handler.js';
+import { measureRequests } from './http/metrics.js';
 import { requestLog } from './http/request-log.js';
 import { mountRoutes } from './http/routes.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
@@ -12,6 +14,7 @@ export type AppDeps = ServiceDeps;
 export interface Tokengate {
   app: Express;
   services: Services;
+  metrics: Metrics;
   /** Loads the signing keys and revocations, then starts background work (reloads, polls, purges). */
   start(): Promise<void>;
   /** Stops background work. The caller closes the HTTP server and the database. */
@@ -21,23 +24,26 @@ export interface Tokengate {
 /** The Express application with its services; no listen(), so tests can use it directly. */
 export function createApp(deps: AppDeps): Tokengate {
   const services = createServices(deps);
+  const metrics = createMetrics({ hashing: services.hashing });
   const app = express();
   app.disable('x-powered-by');
   const { trustProxy } = deps.config.http;
   app.set('trust proxy', typeof trustProxy === 'object' ? [...trustProxy] : trustProxy);
 
   app.use(requestLog(deps.logger));
+  app.use(measureRequests(metrics));
   // A JSON API: nothing may be loaded or framed from its responses.
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
   app.use(corsFor(deps.config.http.corsOrigins));
   app.use(bodyParsers());
-  mountRoutes(app, services, deps.config, deps.redis);
+  mountRoutes(app, { services, metrics, config: deps.config, redis: deps.redis });
   app.use(notFound);
   app.use(errorHandler(deps.logger));
 
   return {
     app,
     services,
+    metrics,
     async start() {
       await services.keys.load();
       services.keys.start();

@@ -1,23 +1,18 @@
+import cluster from 'node:cluster';
 import { createApp } from './app.js';
 import { redactDatabaseUrl } from './db/database.js';
-import { createHttpServer } from './http/server.js';
 import { migrateToLatest } from './db/migrator.js';
 import { createRedis } from './db/redis.js';
-import { exitWith, openRuntime, rootCause } from './runtime.js';
+import { createHttpServer } from './http/server.js';
+import { exitWith, openRuntime, rootCause, type Runtime } from './runtime.js';
 
-const SHUTDOWN_GRACE_MS = 10_000;
+/*
+ * Process entry: config → database → migrate → app → listen → graceful shutdown. With
+ * WEB_CONCURRENCY=N the primary migrates once, then runs N workers that share the port and
+ * replaces any worker that dies.
+ */
 
-async function main(): Promise<void> {
-  const { config, logger, db } = openRuntime();
-
-  process.on('unhandledRejection', (reason) => {
-    logger.error({ err: reason }, 'unhandled promise rejection; still serving');
-  });
-  process.on('uncaughtException', (error) => {
-    logger.fatal({ err: error }, 'uncaught exception; exiting');
-    process.exit(1);
-  });
-
+async function migrate({ config, db, logger }: Runtime): Promise<void> {
   try {
     const applied = await migrateToLatest(db, logger);
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
@@ -27,6 +22,22 @@ async function main(): Promise<void> {
       `cannot migrate the database at ${redactDatabaseUrl(config.database.url)}:\n${cause instanceof Error ? cause.message : String(cause)}`,
     );
   }
+}
+
+function onSignals(handler: (signal: string) => void): void {
+  process.on('SIGTERM', () => handler('SIGTERM'));
+  process.on('SIGINT', () => handler('SIGINT'));
+}
+
+async function serve(runtime: Runtime): Promise<void> {
+  const { config, logger, db } = runtime;
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection; still serving');
+  });
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
 
   const redis = config.redis.url ? createRedis(config.redis.url, logger) : undefined;
   // Unreachable at start is logged by the client and retried; limits allow requests meanwhile.
@@ -47,14 +58,14 @@ async function main(): Promise<void> {
   server.on('error', (error) => exitWith(`cannot listen on port ${config.http.port}: ${error.message}`));
 
   let stopping = false;
-  const shutdown = (signal: string) => {
+  onSignals((signal) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     setTimeout(() => {
-      logger.warn('shutdown grace period over; closing remaining connections');
+      logger.warn('shutdown timeout reached; closing the remaining connections');
       server.closeAllConnections();
-    }, SHUTDOWN_GRACE_MS).unref();
+    }, config.process.shutdownTimeoutSeconds * 1000).unref();
     tokengate.stop();
     server.close(() => {
       redis?.disconnect();
@@ -65,9 +76,48 @@ async function main(): Promise<void> {
           process.exit(0);
         });
     });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  });
 }
 
-await main();
+/** The primary of WEB_CONCURRENCY workers: migrates once, forks, replaces the dead, stops them all. */
+async function supervise(runtime: Runtime): Promise<void> {
+  const { config, logger, db } = runtime;
+  await migrate(runtime);
+  await db.close();
+
+  let stopping = false;
+  const fork = () => cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        logger.info('all workers stopped');
+        process.exit(0);
+      }
+      return;
+    }
+    logger.warn({ worker: worker.process.pid, code, signal }, 'a worker died; starting another');
+    setTimeout(fork, 500).unref();
+  });
+  for (let i = 0; i < config.process.workers; i++) fork();
+  logger.info({ workers: config.process.workers }, 'started the workers');
+
+  onSignals((signal) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping the workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    setTimeout(() => {
+      logger.warn('workers did not stop in time');
+      process.exit(1);
+    }, (config.process.shutdownTimeoutSeconds + 5) * 1000).unref();
+  });
+}
+
+const runtime = openRuntime();
+if (runtime.config.process.workers > 1 && cluster.isPrimary) {
+  await supervise(runtime);
+} else {
+  // Workers start after the primary migrated; a single process migrates itself.
+  if (cluster.isPrimary) await migrate(runtime);
+  await serve(runtime);
+}

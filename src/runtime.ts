@@ -32,7 +32,7 @@ export function openRuntime(options: { logLevel?: Config['log']['level'] } = {})
     throw error;
   }
   const { config, warnings } = loaded;
-  const logger = createLogger({ level: options.logLevel ?? config.log.level });
+  const logger = createLogger({ level: options.logLevel ?? config.log.level, pretty: config.log.format === 'pretty' });
   for (const warning of warnings) logger.warn(`WARNING: ${warning}`);
   try {
     return { config, logger, db: createDatabase(config.database.url, logger) };

@@ -56,6 +56,8 @@ export interface Services {
   auth: AuthService;
   profiles: ProfileService;
   adminUsers: AdminUserService;
+  /** Resolves when the database answers (readiness). */
+  ping: () => Promise<void>;
   /** The in-memory verdict on a verified access token: false when it must be refused. */
   admit: (claims: AccessClaims) => boolean;
 }
@@ -146,6 +148,7 @@ export function createServices(deps: ServiceDeps): Services {
     auth,
     profiles,
     adminUsers,
+    ping: () => db.ping(),
     admit: (claims) => !revocations.isRevoked(claims.sid) && accounts.admit(claims),
   };
 }

@@ -158,7 +158,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     hashing: hashing(env, source),
     accounts: { checkIntervalSeconds: env.ACCOUNT_CHECK_INTERVAL },
     signup: { allowRoles: env.ALLOW_SIGNUP_ROLES },
-    log: { level: env.LOG_LEVEL },
+    log: {
+      level: env.LOG_LEVEL,
+      format: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' && process.stdout.isTTY ? 'pretty' : 'json'),
+    },
+    process: { workers: env.WEB_CONCURRENCY, shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT },
+    metricsToken: env.METRICS_TOKEN,
   };
   return { config: deepFreeze(config), warnings };
 }

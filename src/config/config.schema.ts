@@ -98,6 +98,10 @@ export const envSchema = z.object({
     .pipe(z.array(origin)),
   TRUST_PROXY: trustProxy,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional(),
+  WEB_CONCURRENCY: count(1, 1, 64),
+  SHUTDOWN_TIMEOUT: duration('10s', 1, 600),
+  METRICS_TOKEN: z.string().min(16, { error: 'must be at least 16 characters (or leave it unset)' }).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -159,5 +163,17 @@ export interface Config {
     readonly checkIntervalSeconds: number;
   };
   readonly signup: { readonly allowRoles: boolean };
-  readonly log: { readonly level: Env['LOG_LEVEL'] };
+  readonly log: {
+    readonly level: Env['LOG_LEVEL'];
+    /** Pretty lines for people, or one JSON object a line for collectors. */
+    readonly format: 'json' | 'pretty';
+  };
+  readonly process: {
+    /** Worker processes sharing the port (node:cluster); 1 runs without a primary. */
+    readonly workers: number;
+    /** How long a shutdown waits for in-flight requests. */
+    readonly shutdownTimeoutSeconds: number;
+  };
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  readonly metricsToken: string | undefined;
 }

@@ -143,9 +143,14 @@ const unavailableCodes = new Set([
   '57P03',
 ]);
 
+/** Drivers' words for a connection that died under a query (pg and mysql2 give these no code). */
+const lostConnection =
+  /connection terminated|not queryable|closed state|socket has been ended|server closed the connection|connection lost/i;
+
 /** True when an error means the database cannot be reached right now (answer 503, retry later). */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof ConnectionError || error instanceof TimeoutError) return true;
-  const parent = (error as { parent?: { code?: unknown } } | undefined)?.parent;
-  return parent !== undefined && unavailableCodes.has(String(parent.code));
+  const parent = (error as { parent?: { code?: unknown; message?: unknown } } | undefined)?.parent;
+  if (parent === undefined) return false;
+  return unavailableCodes.has(String(parent.code)) || lostConnection.test(String(parent.message));
 }

@@ -23,6 +23,7 @@ export function toAppError(error: unknown): AppError {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const appError = toAppError(error);
+    (res.locals as { errorCode?: string }).errorCode = appError.code;
     if (appError.status >= 500) {
       logger.error({ err: error, method: req.method, path: req.path, code: appError.code }, 'request failed');
     }

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../lib/logger.js';
+import { routeOf } from './metrics.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** The caller's `x-request-id` when it is a sane token, a new UUID otherwise; echoed back. */
 function requestId(req: IncomingMessage, res: ServerResponse): string {
@@ -27,6 +29,16 @@ export function requestLog(logger: Logger): RequestHandler {
   return pinoHttp({
     logger,
     genReqId: requestId,
+    // Probes every few seconds would drown the log; they are counted in /metrics instead.
+    autoLogging: { ignore: (req) => QUIET_PATHS.has(pathOf(req)) },
+    customSuccessObject: (req, res, value: Record<string, unknown>) => ({
+      ...value,
+      route: routeOf(req as Request, res as Response),
+    }),
+    customErrorObject: (req, res, _error, value: Record<string, unknown>) => ({
+      ...value,
+      route: routeOf(req as Request, res as Response),
+    }),
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
     customSuccessMessage: (req, res) => `${req.method} ${pathOf(req)} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${pathOf(req)} ${res.statusCode}`,

@@ -10,7 +10,13 @@ import { auditRoutes } from '../features/audit/audit.routes.js';
 import { roleRoutes } from '../features/roles/role.routes.js';
 import { adminUserRoutes } from '../features/users/admin-users.routes.js';
 import { profileRoutes } from '../features/users/profile.routes.js';
+import { docsRoutes } from '../features/ops/docs.routes.js';
+import { healthRoutes } from '../features/ops/health.routes.js';
+import type { Metrics } from '../features/ops/metrics.js';
+import { openApiDocument } from '../features/ops/openapi.js';
 import type { RouteGuards } from '../lib/guards.js';
+import { VERSION } from '../lib/version.js';
+import { metricsEndpoint, rememberMount } from './metrics.js';
 import type { Services } from '../services.js';
 import { authenticate, identify } from './authenticate.js';
 import { requireRole } from './authorize.js';
@@ -39,25 +45,38 @@ export function createGuards(services: Services, config: Config): RouteGuards {
   };
 }
 
-/** The route table: every path the service answers. */
-export function mountRoutes(app: Express, services: Services, config: Config, redis: Redis | undefined): void {
+export interface RouteDeps {
+  services: Services;
+  metrics: Metrics;
+  config: Config;
+  redis: Redis | undefined;
+}
+
+/** The route table: every path the service answers (and the OpenAPI document describes). */
+export function mountRoutes(app: Express, { services, metrics, config, redis }: RouteDeps): void {
   const transport = tokenTransport(config);
   const guards = createGuards(services, config);
 
   app.get('/', (_req, res) => {
-    res.json({ message: 'Tokengate is running.', api: '/api/auth, /api/test' });
+    res.json({ message: 'Tokengate is running. API documentation: /api/docs' });
   });
+  app.use(healthRoutes(services.ping));
+  app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openApiDocument(VERSION));
+  });
+  app.use('/api/docs', rememberMount, docsRoutes());
   const limits = createRateLimits({ limits: config.limits, redis, prefix: config.redis.prefix, audit: services.audit });
 
-  app.use('/.well-known', jwksRoutes(services.keys));
+  app.use('/.well-known', rememberMount, jwksRoutes(services.keys));
   app.use('/api/auth', limits.auth);
   app.post('/api/auth/signin', limits.signinFailures);
-  app.use('/api/auth/sessions', sessionRoutes(services.sessions, guards));
-  app.use('/api/auth', authRoutes(services.auth, transport, guards));
-  app.use('/api/test', boardRoutes(guards));
-  app.use('/api/users', profileRoutes(services.profiles, guards));
+  app.use('/api/auth/sessions', rememberMount, sessionRoutes(services.sessions, guards));
+  app.use('/api/auth', rememberMount, authRoutes(services.auth, transport, guards));
+  app.use('/api/test', rememberMount, boardRoutes(guards));
+  app.use('/api/users', rememberMount, profileRoutes(services.profiles, guards));
   app.use('/api/admin', guards.authenticated, guards.requireRole('admin'));
-  app.use('/api/admin/users', adminUserRoutes(services.adminUsers));
-  app.use('/api/admin/roles', roleRoutes(services.roleService));
-  app.use('/api/admin/audit', auditRoutes(services.audit));
+  app.use('/api/admin/users', rememberMount, adminUserRoutes(services.adminUsers));
+  app.use('/api/admin/roles', rememberMount, roleRoutes(services.roleService));
+  app.use('/api/admin/audit', rememberMount, auditRoutes(services.audit));
 }

@@ -17,6 +17,7 @@ export const errorCatalog = {
   TOKEN_EXPIRED: { status: 401, message: 'Unauthorized! Access Token was expired!' },
   TOKEN_MISSING: { status: 403, message: 'No token provided!' },
   ROLE_REQUIRED: { status: 403, message: 'Access denied: a role you do not have is required.' },
+  METRICS_TOKEN_REQUIRED: { status: 403, message: 'GET /metrics requires Authorization: Bearer <METRICS_TOKEN>.' },
   REFRESH_TOKEN_REQUIRED: { status: 403, message: 'Refresh Token is required!' },
   REFRESH_TOKEN_MALFORMED: { status: 403, message: 'refreshToken must be a string.' },
   REFRESH_TOKEN_NOT_FOUND: { status: 403, message: 'Refresh token is not in database!' },
@@ -45,6 +46,7 @@ export const errorCatalog = {
   INTERNAL: { status: 500, message: 'Internal server error.' },
   DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unavailable. Please retry shortly.' },
   OVERLOADED: { status: 503, message: 'The server is busy. Please retry in a moment.' },
+  NOT_READY: { status: 503, message: 'Not ready: the database does not answer.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -24,16 +24,20 @@ export const redactedPaths = [
 
 export interface LoggerOptions {
   level: LevelWithSilent;
+  /** Human-readable lines (pino-pretty) instead of JSON. */
+  pretty?: boolean;
   /** Where lines go; standard output by default. Tests pass a stream to inspect lines. */
   destination?: pino.DestinationStream;
 }
 
-export function createLogger({ level, destination }: LoggerOptions): Logger {
+export function createLogger({ level, destination, pretty = false }: LoggerOptions): Logger {
   const options: pino.LoggerOptions = {
     level,
-    base: { service: 'tokengate' },
+    base: { service: 'tokengate', pid: process.pid },
     redact: { paths: redactedPaths, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return destination ? pino(options, destination) : pino(options);
+  if (destination) return pino(options, destination);
+  if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  return pino(options);
 }

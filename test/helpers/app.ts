@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/app.js';
@@ -32,6 +33,8 @@ export interface TestAppOptions {
 
 export interface TestApp {
   url: string;
+  /** The Express application itself. */
+  express: Express;
   config: Config;
   db: Database;
   database: TestDatabase;
@@ -88,6 +91,7 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
 
   return {
     url,
+    express: tokengate.app,
     config,
     db,
     database,

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -44,8 +45,20 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `node dist/main.js` and waits until it says which port it listens on. */
-export function startServer(options: { env: Record<string, string>; cwd: string }): Promise<ServerProcess> {
+/** A TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Starts `node dist/main.js` and waits until it says which port it listens on (`listeners`
+ * times, for several workers).
+ */
+export function startServer(options: { env: Record<string, string>; cwd: string; listeners?: number }): Promise<ServerProcess> {
   assertBuilt(MAIN);
   const child = spawn(process.execPath, [MAIN], { cwd: options.cwd, env: cleanEnv({ PORT: '0', ...options.env }) });
   let output = '';
@@ -53,7 +66,8 @@ export function startServer(options: { env: Record<string, string>; cwd: string 
   return new Promise((resolve, reject) => {
     const onData = (data: Buffer) => {
       output += data.toString();
-      const match = /listening on port (\d+)/.exec(output);
+      const matches = [...output.matchAll(/listening on port (\d+)/g)];
+      const match = matches.length >= (options.listeners ?? 1) ? matches[0] : undefined;
       if (match) {
         resolve({
           child,
