@@ -1,11 +1,7 @@
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import { createMetrics, type Metrics } from './features/ops/metrics.js';
-import { bodyParsers } from './http/body.js';
-import { corsFor } from './http/cors.js';
 import { errorHandler, notFound } from './http/error-handler.js';
-import { measureRequests } from './http/metrics.js';
-import { requestLog } from './http/request-log.js';
+import { frontDoor } from './http/front-door.js';
 import { mountRoutes } from './http/routes.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
 
@@ -30,12 +26,7 @@ export function createApp(deps: AppDeps): Tokengate {
   const { trustProxy } = deps.config.http;
   app.set('trust proxy', typeof trustProxy === 'object' ? [...trustProxy] : trustProxy);
 
-  app.use(requestLog(deps.logger));
-  app.use(measureRequests(metrics));
-  // A JSON API: nothing may be loaded or framed from its responses.
-  app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
-  app.use(corsFor(deps.config.http.corsOrigins));
-  app.use(bodyParsers());
+  app.use(frontDoor({ logger: deps.logger, metrics, corsOrigins: deps.config.http.corsOrigins }));
   mountRoutes(app, { services, metrics, config: deps.config, redis: deps.redis });
   app.use(notFound);
   app.use(errorHandler(deps.logger));

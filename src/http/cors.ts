@@ -7,11 +7,12 @@ import type { RequestHandler } from 'express';
  */
 export function corsFor(origins: readonly string[]): RequestHandler {
   const anyOrigin = origins.includes('*');
-  return cors({
+  const handler = cors({
     origin: anyOrigin ? '*' : (origin, callback) => callback(null, origin !== undefined && origins.includes(origin)),
     credentials: !anyOrigin,
     allowedHeaders: ['x-access-token', 'Authorization', 'Content-Type', 'Accept', 'Origin', 'x-request-id'],
     exposedHeaders: ['x-request-id', 'Retry-After'],
     maxAge: 600,
   });
+  return handler;
 }

@@ -23,11 +23,10 @@ export function toAppError(error: unknown): AppError {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const appError = toAppError(error);
-    (res.locals as { errorCode?: string }).errorCode = appError.code;
-    if (appError.status >= 500) {
-      logger.error({ err: error, method: req.method, path: req.path, code: appError.code }, 'request failed');
-    }
+    // The request log line carries the error of a 5xx; metrics count the code.
+    Object.assign(res.locals, { errorCode: appError.code, error: appError.status >= 500 ? error : undefined });
     if (res.headersSent) {
+      logger.error({ err: error, path: req.path }, 'error after the answer had started; connection closed');
       res.destroy();
       return;
     }

@@ -1,5 +1,4 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { performance } from 'node:perf_hooks';
 import type { Metrics } from '../features/ops/metrics.js';
 import { AppError } from '../lib/errors.js';
 import { constantTimeEqual } from '../lib/crypto.js';
@@ -19,23 +18,6 @@ export function routeOf(req: Request, res: Response): string {
   if (typeof pattern !== 'string') return 'unmatched';
   const base = (res.locals as { mountPath?: string }).mountPath ?? req.baseUrl;
   return `${base}${pattern === '/' && base ? '' : pattern}`;
-}
-
-/** Observes every request when its response is finished. */
-export function measureRequests(metrics: Metrics): RequestHandler {
-  return (req, res, next) => {
-    const started = performance.now();
-    res.on('finish', () => {
-      metrics.observe({
-        method: req.method,
-        route: routeOf(req, res),
-        status: res.statusCode,
-        seconds: (performance.now() - started) / 1000,
-        code: (res.locals as { errorCode?: string }).errorCode,
-      });
-    });
-    next();
-  };
 }
 
 /** GET /metrics in Prometheus text format; behind a bearer token when METRICS_TOKEN is set. */

@@ -19,6 +19,7 @@ import { VERSION } from '../lib/version.js';
 import { metricsEndpoint, rememberMount } from './metrics.js';
 import type { Services } from '../services.js';
 import { authenticate, identify } from './authenticate.js';
+import { bodyParsers } from './body.js';
 import { requireRole } from './authorize.js';
 import { createRateLimits } from './rate-limit.js';
 
@@ -56,24 +57,26 @@ export interface RouteDeps {
 export function mountRoutes(app: Express, { services, metrics, config, redis }: RouteDeps): void {
   const transport = tokenTransport(config);
   const guards = createGuards(services, config);
+  const limits = createRateLimits({ limits: config.limits, redis, prefix: config.redis.prefix, audit: services.audit });
 
+  // The hot paths first: the boards and the keys take no body and pass no other layer.
+  app.use(boardRoutes(guards));
+  app.use('/.well-known', rememberMount, jwksRoutes(services.keys));
+  app.use(healthRoutes(services.ping));
+  app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
   app.get('/', (_req, res) => {
     res.json({ message: 'Tokengate is running. API documentation: /api/docs' });
   });
-  app.use(healthRoutes(services.ping));
-  app.get('/metrics', metricsEndpoint(metrics, config.metricsToken));
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument(VERSION));
   });
   app.use('/api/docs', rememberMount, docsRoutes());
-  const limits = createRateLimits({ limits: config.limits, redis, prefix: config.redis.prefix, audit: services.audit });
 
-  app.use('/.well-known', rememberMount, jwksRoutes(services.keys));
+  app.use(bodyParsers());
   app.use('/api/auth', limits.auth);
   app.post('/api/auth/signin', limits.signinFailures);
   app.use('/api/auth/sessions', rememberMount, sessionRoutes(services.sessions, guards));
   app.use('/api/auth', rememberMount, authRoutes(services.auth, transport, guards));
-  app.use('/api/test', rememberMount, boardRoutes(guards));
   app.use('/api/users', rememberMount, profileRoutes(services.profiles, guards));
   app.use('/api/admin', guards.authenticated, guards.requireRole('admin'));
   app.use('/api/admin/users', rememberMount, adminUserRoutes(services.adminUsers));

@@ -39,5 +39,7 @@ export function createLogger({ level, destination, pretty = false }: LoggerOptio
   };
   if (destination) return pino(options, destination);
   if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
-  return pino(options);
+  // Asynchronous writes: lines written while a write is pending go out together. Pino writes
+  // out what is left when the process exits.
+  return pino(options, pino.destination({ dest: 1, sync: false }));
 }

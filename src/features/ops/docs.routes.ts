@@ -2,7 +2,8 @@ import express, { Router } from 'express';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const swaggerUi = require('swagger-ui-dist') as { getAbsoluteFSPath(): string };
+// Only the path helper: the package's main module would load the 1.5 MB bundle into the server.
+const swaggerUiPath = require('swagger-ui-dist/absolute-path.js') as () => string;
 
 /** Swagger UI's own files are scripts and styles from this server: nothing from the internet. */
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
@@ -38,6 +39,6 @@ export function docsRoutes(): Router {
   router.get('/assets/tokengate-init.js', (_req, res) => {
     res.type('application/javascript').send(init);
   });
-  router.use('/assets', express.static(swaggerUi.getAbsoluteFSPath(), { index: false, fallthrough: true, maxAge: '1h' }));
+  router.use('/assets', express.static(swaggerUiPath(), { index: false, fallthrough: true, maxAge: '1h' }));
   return router;
 }

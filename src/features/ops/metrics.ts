@@ -58,10 +58,18 @@ export function createMetrics({ hashing }: { hashing: BoundedExecutor }): Metric
     },
   });
 
+  // One labelled child per method, route and status, looked up by a string, not a label object.
+  const series = new Map<string, ReturnType<typeof duration.labels>>();
   return {
     registry,
     observe({ method, route, status, seconds, code }) {
-      duration.observe({ method, route, status: String(status) }, seconds);
+      const key = `${method} ${route} ${status}`;
+      let child = series.get(key);
+      if (!child) {
+        child = duration.labels(method, route, String(status));
+        series.set(key, child);
+      }
+      child.observe(seconds);
       const counter = (outcomes as Record<string, Counter | undefined>)[`${method} ${route}`];
       counter?.inc({ outcome: status < 400 ? 'success' : (code ?? String(status)) });
     },

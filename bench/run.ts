@@ -1,0 +1,281 @@
+/*
+ * npm run bench: Tokengate with its production defaults next to a bare Express 5 route, in one
+ * run, with autocannon. The server gets CPU 0 and the load generator the last CPU (taskset),
+ * so they do not compete. Prints a table with ratios; writes the figures to bench/results/.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import type { LoadResult, LoadSettings } from './load.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CPU_COUNT = availableParallelism();
+const taskset = spawnSync('taskset', ['--version']).status === 0;
+const SERVER_CPU = CPU_COUNT >= 2 && taskset ? '0' : undefined;
+const LOAD_CPU = CPU_COUNT >= 2 && taskset ? String(CPU_COUNT - 1) : undefined;
+const pinned = (cpu: string | undefined, command: string[]) => (cpu ? ['taskset', '-c', cpu, ...command] : command);
+
+const work = mkdtempSync(path.join(tmpdir(), 'tokengate-bench-'));
+const children: ChildProcess[] = [];
+process.on('exit', (code) => {
+  for (const child of children) child.kill('SIGKILL');
+  if (code === 0) rmSync(work, { recursive: true, force: true });
+  else process.stderr.write(`bench: failed; the servers' logs are in ${work}\n`);
+});
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+interface Server {
+  url: string;
+  pid: number;
+  stop(): void;
+}
+
+async function startServer(name: string, command: string[], env: Record<string, string>): Promise<Server> {
+  const port = await freePort();
+  const out = openSync(path.join(work, `${name}.log`), 'a');
+  const [program, ...args] = pinned(SERVER_CPU, command) as [string, ...string[]];
+  const child = spawn(program, args, { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', out, out] });
+  children.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${name} exited: see ${path.join(work, `${name}.log`)}`);
+    if (await fetch(`${url}/api/test/all`).then((r) => r.ok, () => false)) {
+      return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} did not start`);
+}
+
+function load(settings: LoadSettings): Promise<LoadResult> {
+  const [program, ...args] = pinned(LOAD_CPU, [process.execPath, '--import', 'tsx', 'bench/load.ts', JSON.stringify(settings)]) as [
+    string,
+    ...string[],
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load exited ${code}`))));
+  });
+}
+
+async function post<T>(url: string, body: object): Promise<T> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Milliseconds of one argon2id verify at Tokengate's parameters, on the server's CPU. */
+function hashMilliseconds(): number {
+  const script = `
+    const argon2 = require('argon2');
+    const o = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 };
+    (async () => {
+      const h = await argon2.hash('benchmark-password', o);
+      for (let i = 0; i < 3; i++) await argon2.verify(h, 'benchmark-password');
+      const t = performance.now();
+      for (let i = 0; i < 20; i++) await argon2.verify(h, 'benchmark-password');
+      console.log((performance.now() - t) / 20);
+    })();`;
+  const [program, ...args] = pinned(SERVER_CPU, [process.execPath, '-e', script]) as [string, ...string[]];
+  return Number(spawnSync(program, args, { cwd: ROOT, encoding: 'utf8' }).stdout.trim());
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function rssMegabytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+async function mariadbReachable(): Promise<boolean> {
+  const { createConnection } = await import('mysql2/promise');
+  try {
+    const connection = await createConnection({ host: '127.0.0.1', port: 3306, user: 'root', connectTimeout: 2000 });
+    await connection.query('DROP DATABASE IF EXISTS tokengate_bench');
+    await connection.query('CREATE DATABASE tokengate_bench CHARACTER SET utf8mb4');
+    await connection.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Row {
+  scenario: string;
+  tokengate: string;
+  bare: string;
+  ratio: string;
+  target: string;
+  holds: boolean;
+}
+const rows: Row[] = [];
+const figures: Record<string, unknown> = {};
+const fmt = (r: LoadResult) => `${Math.round(r.requestsPerSecond)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`;
+
+async function tokengateOn(name: string, databaseUrl: string): Promise<Server & { token: string; adminToken: string; signin: () => Promise<{ refreshToken: string }> }> {
+  const env = {
+    NODE_ENV: 'production',
+    AUTH_SECRET: randomBytes(48).toString('base64url'),
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: work,
+    // All load comes from one address: the per-address limits would measure themselves.
+    RATE_LIMIT_IP: '1000000',
+    RATE_LIMIT_IP_FAILURES: '1000000',
+  };
+  const server = await startServer(name, [process.execPath, 'dist/main.js'], env);
+  const user = { username: 'bench.user', email: 'bench.user@example.test', password: 'a benchmark passphrase' };
+  await post(`${server.url}/api/auth/signup`, user);
+  spawnSync(process.execPath, ['dist/cli/index.js', 'users:create', '--username', 'bench.admin', '--email', 'bench.admin@example.test', '--role', 'admin'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, TOKENGATE_PASSWORD: 'an admin benchmark passphrase' },
+  });
+  const signin = () => post<{ accessToken: string; refreshToken: string }>(`${server.url}/api/auth/signin`, user);
+  const admin = await post<{ accessToken: string }>(`${server.url}/api/auth/signin`, {
+    username: 'bench.admin',
+    password: 'an admin benchmark passphrase',
+  });
+  return { ...server, token: (await signin()).accessToken, adminToken: admin.accessToken, signin };
+}
+
+async function main(): Promise<void> {
+  log(`CPUs: ${CPU_COUNT} (${cpus()[0]?.model ?? 'unknown'}); server on CPU ${SERVER_CPU ?? 'any'}, load on CPU ${LOAD_CPU ?? 'any'}`);
+  const bare = await startServer('bare', [process.execPath, '--import', 'tsx', 'bench/bare-server.ts'], {});
+  const tg = await tokengateOn('tokengate-sqlite', `sqlite:${path.join(work, 'bench.sqlite')}`);
+
+  // 1. The boards: Tokengate against the bare route, alternating, median ratio of the rounds.
+  const boards: Array<{ scenario: string; path: string; headers: Record<string, string> }> = [
+    { scenario: 'public board GET /api/test/all', path: '/api/test/all', headers: {} },
+    { scenario: 'user board GET /api/test/user', path: '/api/test/user', headers: { 'x-access-token': tg.token } },
+    { scenario: 'admin board GET /api/test/admin', path: '/api/test/admin', headers: { 'x-access-token': tg.adminToken } },
+  ];
+  for (const board of boards) {
+    await load({ url: `${tg.url}${board.path}`, headers: board.headers, connections: 20, duration: 1 });
+    await load({ url: `${bare.url}${board.path}`, connections: 20, duration: 1 });
+    const ratios: number[] = [];
+    let last: [LoadResult, LoadResult] | undefined;
+    for (let round = 0; round < ROUNDS; round++) {
+      const runTg = () => load({ url: `${tg.url}${board.path}`, headers: board.headers, connections: 20, duration: SECONDS });
+      const runBare = () => load({ url: `${bare.url}${board.path}`, connections: 20, duration: SECONDS });
+      const [a, b] = round % 2 ? [await runBare(), await runTg()].reverse() : [await runTg(), await runBare()];
+      ratios.push(a!.requestsPerSecond / b!.requestsPerSecond);
+      last = [a!, b!];
+    }
+    const ratio = median(ratios);
+    const target = board.path === '/api/test/all' ? 0 : 0.9;
+    rows.push({
+      scenario: board.scenario,
+      tokengate: fmt(last![0]),
+      bare: fmt(last![1]),
+      ratio: `${ratio.toFixed(2)}× (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')})`,
+      target: target ? `≥ ${target}×` : '—',
+      holds: ratio >= target,
+    });
+    figures[board.path] = { ratios, tokengate: last![0], bare: last![1] };
+    log(`${board.scenario}: ${ratio.toFixed(2)}×`);
+  }
+
+  // 2. Signin against the hashing capacity of the server's CPU.
+  const hashMs = hashMilliseconds();
+  const serverCores = SERVER_CPU ? 1 : CPU_COUNT;
+  const capacity = (serverCores * 1000) / hashMs;
+  const credentials = JSON.stringify({ username: 'bench.user', password: 'a benchmark passphrase' });
+  const signinLoad = { url: `${tg.url}/api/auth/signin`, method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: credentials };
+  const signins = await load({ ...signinLoad, connections: 4, duration: SECONDS * 2 });
+  rows.push({
+    scenario: 'signin POST /api/auth/signin',
+    tokengate: `${signins.okPerSecond.toFixed(1)} signins/s, p50 ${signins.p50} ms, p99 ${signins.p99} ms`,
+    bare: `capacity ${capacity.toFixed(1)}/s (${serverCores} core ÷ ${hashMs.toFixed(1)} ms per argon2id verify)`,
+    ratio: `${(signins.okPerSecond / capacity).toFixed(2)}× capacity`,
+    target: '≥ 0.8× capacity',
+    holds: signins.okPerSecond >= 0.8 * capacity,
+  });
+  figures.signin = { hashMs, capacity, signins };
+
+  // 3. Refresh with rotation, on SQLite and on MariaDB (the target's database).
+  const refresh = async (server: typeof tg, name: string, target?: number) => {
+    const sessions = await Promise.all(Array.from({ length: 40 }, () => server.signin()));
+    const result = await load({
+      url: `${server.url}/api/auth/refreshtoken`,
+      connections: 40,
+      duration: SECONDS,
+      refreshTokens: sessions.map((s) => s.refreshToken),
+    });
+    rows.push({
+      scenario: `refresh (rotation on), ${name}`,
+      tokengate: `${result.okPerSecond.toFixed(0)} refreshes/s, p50 ${result.p50} ms, p99 ${result.p99} ms, statuses ${JSON.stringify(result.statusCodes)}`,
+      bare: '—',
+      ratio: '—',
+      target: target ? `≥ ${target}/s` : '—',
+      holds: target ? result.okPerSecond >= target : true,
+    });
+    figures[`refresh-${name}`] = result;
+  };
+  await refresh(tg, 'SQLite');
+  if (await mariadbReachable()) {
+    const maria = await tokengateOn('tokengate-mariadb', 'mariadb://root@127.0.0.1:3306/tokengate_bench');
+    await refresh(maria, 'MariaDB', 500);
+    maria.stop();
+  } else {
+    rows.push({ scenario: 'refresh (rotation on), MariaDB', tokengate: 'MariaDB not reachable: not measured', bare: '—', ratio: '—', target: '≥ 500/s', holds: false });
+  }
+
+  // 4. The public board while signins flood in at twice the hashing capacity.
+  const [flood, probe] = await Promise.all([
+    load({ ...signinLoad, connections: 64, duration: SECONDS * 2, overallRate: Math.ceil(2 * capacity) }),
+    load({ url: `${tg.url}/api/test/all`, connections: 10, duration: SECONDS * 2, overallRate: 200 }),
+  ]);
+  const refused = (flood.statusCodes['503'] ?? 0) + (flood.statusCodes['429'] ?? 0);
+  rows.push({
+    scenario: `public board during a signin flood at ${Math.ceil(2 * capacity)}/s`,
+    tokengate: `board p50 ${probe.p50} ms, p99 ${probe.p99} ms; signins ${JSON.stringify(flood.statusCodes)}, timeouts ${flood.timeouts}, errors ${flood.errors}`,
+    bare: '—',
+    ratio: '—',
+    target: 'board p99 < 50 ms; surplus 503/429, no timeouts',
+    holds: probe.p99 < 50 && flood.timeouts === 0 && refused > 0,
+  });
+  figures.flood = { flood, probe };
+
+  // 5. Memory after 100,000 protected requests.
+  await load({ url: `${tg.url}/api/test/user`, headers: { 'x-access-token': tg.token }, connections: 20, amount: 100_000 });
+  const rss = rssMegabytes(tg.pid);
+  rows.push({ scenario: 'resident memory after 100,000 protected requests', tokengate: `${rss.toFixed(0)} MB`, bare: `${rssMegabytes(bare.pid).toFixed(0)} MB (bare, idle)`, ratio: '—', target: '< 150 MB', holds: rss < 150 });
+  figures.rssMegabytes = rss;
+
+  tg.stop();
+  bare.stop();
+  const table = [
+    '| scenario | Tokengate | bare Express / reference | ratio | target | holds |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.scenario} | ${r.tokengate} | ${r.bare} | ${r.ratio} | ${r.target} | ${r.holds ? 'yes' : '**no**'} |`),
+  ].join('\n');
+  process.stdout.write(`\n${table}\n`);
+  mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(
+    path.join(ROOT, 'bench/results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
+    `${JSON.stringify({ cpus: CPU_COUNT, cpu: cpus()[0]?.model, node: process.version, rows, figures }, null, 2)}\n`,
+  );
+}
+
+await main();
+process.exit(0);
