@@ -19,6 +19,7 @@ import { createKeyRepository } from './features/tokens/key.repository.js';
 import { createSharedSecretRing, createStoredKeyRing, type KeyRing } from './features/tokens/key-ring.js';
 import { createTokenService, type AccessClaims, type TokenService } from './features/tokens/token.service.js';
 import { createAccountWatch, type AccountWatch } from './features/users/account-watch.js';
+import { hashPool } from './features/users/hash-pool.js';
 import { createPasswordHasher, limitHashing, type PasswordHasher } from './features/users/password-hasher.js';
 import { createUserRepository, type UserRepository } from './features/users/user.repository.js';
 import { createUserService, type UserService } from './features/users/user.service.js';
@@ -86,6 +87,7 @@ export function createServices(deps: ServiceDeps): Services {
   const users = createUserRepository(db);
   const roles = createRoleRepository(db);
   const hashing = createBoundedExecutor(config.hashing.concurrency, config.hashing.queue);
+  hashPool.ensure(config.hashing.concurrency);
   const passwordHasher = limitHashing(hasher ?? createPasswordHasher(), hashing);
   const audit = createAuditLog({ events: createAuditRepository(db), clock, logger });
   const keys = createKeyRing(deps);

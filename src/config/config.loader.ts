@@ -70,14 +70,9 @@ function resolveSecret(name: SecretName, env: Env, dataDir: string, problems: st
   return value;
 }
 
-/**
- * Password hashes in flight at once: one per core, but always at least one thread-pool thread
- * fewer than libuv has (UV_THREADPOOL_SIZE, 4 by default), so that other pool work never waits
- * behind a full pool of hashes.
- */
-export function defaultHashConcurrency(env: NodeJS.ProcessEnv = process.env): number {
-  const poolSize = Number(env.UV_THREADPOOL_SIZE ?? 4) || 4;
-  return Math.max(1, Math.min(availableParallelism(), poolSize - 1));
+/** Password hashes in flight at once: one per core (each runs on a hashing thread of its own). */
+export function defaultHashConcurrency(): number {
+  return Math.max(1, availableParallelism());
 }
 
 function deepFreeze<T>(value: T): T {
@@ -88,8 +83,8 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function hashing(env: Env, source: NodeJS.ProcessEnv): Config['hashing'] {
-  const concurrency = env.HASH_CONCURRENCY ?? defaultHashConcurrency(source);
+function hashing(env: Env): Config['hashing'] {
+  const concurrency = env.HASH_CONCURRENCY ?? defaultHashConcurrency();
   return { concurrency, queue: env.HASH_QUEUE ?? concurrency * 8 };
 }
 
@@ -155,7 +150,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       accountMaxDelaySeconds: env.ACCOUNT_THROTTLE_MAX,
     },
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
-    hashing: hashing(env, source),
+    hashing: hashing(env),
     accounts: { checkIntervalSeconds: env.ACCOUNT_CHECK_INTERVAL },
     signup: { allowRoles: env.ALLOW_SIGNUP_ROLES },
     log: {

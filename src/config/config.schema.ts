@@ -153,7 +153,7 @@ export interface Config {
   };
   readonly redis: { readonly url: string | undefined; readonly prefix: string };
   readonly hashing: {
-    /** Password hashes computed at once; below libuv's thread-pool size, so token work never waits. */
+    /** Password hashes computed at once, each on a low-priority hashing thread. */
     readonly concurrency: number;
     /** Hashes that may wait for a slot; beyond that, 503 at once. */
     readonly queue: number;

@@ -204,7 +204,7 @@ describe('enumeration: unknown user, wrong password and disabled account look th
     };
     const samples: Record<string, number[]> = { unknown: [], wrongPassword: [], disabled: [] };
     const shapes = new Set<string>();
-    for (let round = 0; round < 25; round++) {
+    for (let round = 0; round < 40; round++) {
       const order = Object.keys(kinds).sort(() => Math.random() - 0.5) as Array<keyof typeof kinds>;
       for (const kind of order) {
         const started = performance.now();
@@ -219,7 +219,9 @@ describe('enumeration: unknown user, wrong password and disabled account look th
 
     const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
     const medians = Object.values(samples).map(median);
-    const tolerance = Math.max(0.2 * Math.min(...medians), 5);
+    // A skipped hash would make one kind several times faster; the tolerance only absorbs the
+    // scheduling noise of a busy machine (other test files run at the same time).
+    const tolerance = Math.max(0.3 * Math.min(...medians), 5);
     expect(Math.max(...medians) - Math.min(...medians), `medians ${medians.map((m) => m.toFixed(1)).join(', ')} ms`).toBeLessThan(
       tolerance,
     );

@@ -69,7 +69,7 @@ describe("adopting a database created by the tutorial's server", () => {
 
     const users = await rows<{ username: string; password: string }>(database, 'SELECT username, password FROM users');
     expect(users).toHaveLength(3);
-    for (const user of users) expect(user.password).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    for (const user of users) expect(user.password).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(await rows(database, 'SELECT * FROM roles')).toHaveLength(3);
     expect(await assignments(database)).toEqual(assignmentsBefore);
 

@@ -8,10 +8,24 @@ describe('password hasher', () => {
   it("hashes with argon2id at OWASP's parameters by default", async () => {
     expect(OWASP_ARGON2).toEqual({ memoryCost: 19_456, timeCost: 2, parallelism: 1 });
     const hash = await hasher.hash('correct horse');
-    expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(await hasher.verify(hash, 'correct horse')).toBe(true);
     expect(await hasher.verify(hash, 'correct horsf')).toBe(false);
     expect(hasher.needsRehash(hash)).toBe(false);
+  });
+
+  it('verifies hashes whose parameters another library wrote in another order (m, p, t)', async () => {
+    const hash = (await hasher.hash('correct horse')).replace('m=19456,t=2,p=1', 'm=19456,p=1,t=2');
+    expect(await hasher.verify(hash, 'correct horse')).toBe(true);
+    expect(await hasher.verify(hash, 'correct horsf')).toBe(false);
+  });
+
+  it('reads the parameters in any order (other libraries write m, p, t)', () => {
+    const salt = 'c29tZXNhbHRzb21lc2FsdA';
+    const digest = 'ZGlnZXN0ZGlnZXN0ZGlnZXN0ZGlnZXN0ZGlnZXN0ZGk';
+    expect(hasher.needsRehash(`$argon2id$v=19$m=19456,p=1,t=2$${salt}$${digest}`)).toBe(false);
+    expect(hasher.needsRehash(`$argon2id$v=19$m=19456,t=3,p=1$${salt}$${digest}`)).toBe(true);
+    expect(hasher.needsRehash(`$argon2i$v=19$m=19456,t=2,p=1$${salt}$${digest}`)).toBe(true);
   });
 
   it('asks for a re-hash of weaker argon2 parameters', async () => {

@@ -1,8 +1,8 @@
-import argon2, { type HashOptions } from 'argon2';
 import bcrypt from 'bcryptjs';
 import { ExecutorFullError, type BoundedExecutor } from '../../lib/bounded-executor.js';
 import { randomToken } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
+import { hashPool, type Argon2Options } from './hash-pool.js';
 
 /** argon2id cost. OWASP's minimum is 19 MiB of memory, 2 iterations, 1 lane. */
 export interface Argon2Params {
@@ -24,30 +24,41 @@ export interface PasswordHasher {
 }
 
 const BCRYPT_PREFIX = /^\$2[aby]\$\d\d\$/;
+/** The PHC string of an argon2id hash: `$argon2id$v=19$m=19456,t=2,p=1$salt$hash`. */
+const ARGON2ID = /^\$argon2id\$v=19\$([a-z]=\d+(?:,[a-z]=\d+)*)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
+
+/** The cost parameters of an argon2id hash, in whatever order the PHC string lists them. */
+function argon2Params(hash: string): Record<string, number> | undefined {
+  const list = ARGON2ID.exec(hash)?.[1];
+  if (!list) return undefined;
+  return Object.fromEntries(list.split(',').map((pair) => [pair[0]!, Number(pair.slice(2))]));
+}
 
 export function isBcryptHash(hash: string): boolean {
   return BCRYPT_PREFIX.test(hash);
 }
 
 /**
- * argon2 and bcryptjs both hash off the event loop: argon2 on libuv's thread pool, bcryptjs in
- * small slices between other callbacks.
+ * argon2id on Tokengate's hashing threads (see hash-pool.ts); bcryptjs, for tutorial-era hashes,
+ * in small slices between other callbacks.
  */
 export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2): PasswordHasher {
-  const options: HashOptions = { type: argon2.argon2id, ...params };
+  const options: Argon2Options = { algorithm: 2, ...params };
+  const hashArgon2 = async (password: string) => String(await hashPool.run({ op: 'hash', password, options }));
   // Made at once, so that even the first unknown-user signin costs exactly one verify.
-  const dummyHash = argon2.hash(randomToken(), options);
+  const dummyHash = hashArgon2(randomToken());
+  dummyHash.catch(() => undefined);
 
   async function verifyArgon2(hash: string, password: string): Promise<boolean> {
     try {
-      return await argon2.verify(hash, password);
+      return (await hashPool.run({ op: 'verify', hash, password })) === true;
     } catch {
       return false;
     }
   }
 
   return {
-    hash: (password) => argon2.hash(password, options),
+    hash: hashArgon2,
 
     async verify(hash, password) {
       if (hash && isBcryptHash(hash)) {
@@ -60,12 +71,8 @@ export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2): Passw
     },
 
     needsRehash(hash) {
-      if (!hash.startsWith('$argon2id$')) return true;
-      try {
-        return argon2.needsRehash(hash, params);
-      } catch {
-        return true;
-      }
+      const found = argon2Params(hash);
+      return !found || found.m !== params.memoryCost || found.t !== params.timeCost || found.p !== params.parallelism;
     },
 
     async verifyNothing(password) {
@@ -77,7 +84,7 @@ export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2): Passw
 /**
  * The hasher behind a bounded executor: at most N hashes in flight and a short queue; past
  * that, 503 with Retry-After at once, so that a signin flood can neither exhaust memory nor
- * starve other requests of the thread pool.
+ * starve other requests.
  */
 export function limitHashing(hasher: PasswordHasher, executor: BoundedExecutor): PasswordHasher {
   const run = async <T>(task: () => Promise<T>): Promise<T> => {
