@@ -39,7 +39,7 @@ async function serve(runtime: Runtime): Promise<void> {
     process.exit(1);
   });
 
-  const redis = config.redis.url ? createRedis(config.redis.url, logger) : undefined;
+  const redis = config.redis.url ? await createRedis(config.redis.url, logger) : undefined;
   // Unreachable at start is logged by the client and retried; limits allow requests meanwhile.
   await redis?.connect().catch(() => undefined);
 

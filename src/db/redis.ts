@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
 
 /**
@@ -6,8 +6,10 @@ import type { Logger } from '../lib/logger.js';
  * fast while it is down instead of queueing, so that a lost Redis costs shared rate limits, not
  * availability; ioredis reconnects in the background.
  */
-export function createRedis(url: string, logger: Logger): Redis {
-  const client = new Redis(url, {
+export async function createRedis(url: string, logger: Logger): Promise<Redis> {
+  // Loaded only when Redis is configured: the client library costs several MB of memory.
+  const { Redis: RedisClient } = await import('ioredis');
+  const client = new RedisClient(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

@@ -66,7 +66,7 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
   const logger = createLogger({ level: config.log.level, destination: options.logDestination });
   const db = createDatabase(config.database.url, logger);
   await migrateToLatest(db, logger);
-  const redis = config.redis.url ? createRedis(config.redis.url, logger) : undefined;
+  const redis = config.redis.url ? await createRedis(config.redis.url, logger) : undefined;
   await redis?.connect();
   const tokengate = createApp({
     config,

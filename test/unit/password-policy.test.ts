@@ -4,8 +4,8 @@ import { isCommonPassword, passwordProblem } from '../../src/features/users/pass
 const account = { username: 'alice.cooper', email: 'alice@example.com' };
 
 describe('password policy (NIST 800-63B)', () => {
-  it('knows the most common passwords, whatever their case', () => {
-    for (const p of ['123456', 'password', 'Password', '12345678', 'qwerty123', 'iloveyou']) expect(isCommonPassword(p)).toBe(true);
+  it('knows the most common passwords of a permitted length, whatever their case', () => {
+    for (const p of ['password', 'Password', '12345678', 'qwerty123', 'iloveyou']) expect(isCommonPassword(p)).toBe(true);
     expect(isCommonPassword('purple monkey dishwasher')).toBe(false);
   });
 

@@ -1,4 +1,4 @@
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
 import { codePoints } from '../../lib/validation.js';
 
 /*
@@ -10,7 +10,20 @@ import { codePoints } from '../../lib/validation.js';
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
 
-const commonPasswords = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+/**
+ * The common passwords long enough to pass the length rule (the shorter ones are refused anyway),
+ * lower-cased. The package is loaded once and dropped again: it also holds other word lists.
+ */
+function loadCommonPasswords(): Set<string> {
+  const require = createRequire(import.meta.url);
+  const id = require.resolve('@zxcvbn-ts/language-common');
+  const { dictionary } = require(id) as { dictionary: Record<'passwords-common', string[]> };
+  const kept = new Set(dictionary['passwords-common'].filter((p) => p.length >= PASSWORD_MIN).map((p) => p.toLowerCase()));
+  delete require.cache[id];
+  return kept;
+}
+
+const commonPasswords = loadCommonPasswords();
 
 export function isCommonPassword(password: string): boolean {
   return commonPasswords.has(password.toLowerCase());
