@@ -14,7 +14,7 @@ export interface LoadSettings {
   amount?: number;
   overallRate?: number;
   timeout?: number;
-  /** Refresh-token chains: each connection takes one and follows its rotation. */
+  /** Refresh tokens: each request takes one; each answer's successor goes back in the pool. */
   refreshTokens?: string[];
 }
 
@@ -34,19 +34,17 @@ export interface LoadResult {
 const settings = JSON.parse(process.argv[2] ?? '{}') as LoadSettings;
 const pool = [...(settings.refreshTokens ?? [])];
 
-type Context = { token?: string };
+// autocannon resets a connection's context after each pass over `requests`, so the rotation
+// chain lives in one shared pool: as many tokens as connections, each used exactly once.
 const requests = settings.refreshTokens
   ? [
       {
         method: 'POST' as const,
         path: new URL(settings.url).pathname,
         headers: { 'content-type': 'application/json' },
-        setupRequest: (request: autocannon.Request, context: Context) => {
-          context.token ??= pool.shift();
-          return { ...request, body: JSON.stringify({ refreshToken: context.token }) };
-        },
-        onResponse: (status: number, body: string, context: Context) => {
-          if (status === 200) context.token = (JSON.parse(body) as { refreshToken: string }).refreshToken;
+        setupRequest: (request: autocannon.Request) => ({ ...request, body: JSON.stringify({ refreshToken: pool.shift() }) }),
+        onResponse: (status: number, body: string) => {
+          if (status === 200) pool.push((JSON.parse(body) as { refreshToken: string }).refreshToken);
         },
       },
     ]
