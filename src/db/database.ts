@@ -38,6 +38,50 @@ class PatientSqliteDatabase extends sqlite3.Database {
 }
 const sqliteModule = { ...sqlite3, Database: PatientSqliteDatabase };
 
+interface SqliteConnection {
+  uuid?: string;
+  close(): void;
+}
+
+interface SqliteConnectionManager {
+  connections: Record<string, SqliteConnection>;
+  getConnection(options?: { uuid?: string }): Promise<SqliteConnection>;
+  releaseConnection(connection: SqliteConnection): void;
+}
+
+/**
+ * Sequelize's SQLite dialect opens a new connection for every transaction and closes it at the
+ * end: a file to open, five PRAGMAs and the schema to parse, each time (most of a signin's CPU
+ * time besides the hash). Transactions of this process run one at a time (`serial` below), so
+ * one connection, kept open between them, serves them all. A connection whose transaction could
+ * not be ended cleanly is never released here (Sequelize destroys it), so it is never reused.
+ */
+function reuseTransactionConnections(sequelize: Sequelize): void {
+  const manager = sequelize.connectionManager as unknown as SqliteConnectionManager;
+  const getConnection = manager.getConnection.bind(manager);
+  const releaseConnection = manager.releaseConnection.bind(manager);
+  let idle: SqliteConnection | undefined;
+  manager.getConnection = async (options) => {
+    const uuid = options?.uuid;
+    if (!uuid || uuid === 'default' || !idle) return getConnection(options);
+    const connection = idle;
+    idle = undefined;
+    manager.connections[uuid] = connection;
+    return connection;
+  };
+  manager.releaseConnection = (connection) => {
+    if (!connection.uuid || idle) return releaseConnection(connection);
+    delete manager.connections[connection.uuid];
+    idle = connection;
+  };
+  const close = sequelize.close.bind(sequelize);
+  sequelize.close = async () => {
+    idle?.close();
+    idle = undefined;
+    await close();
+  };
+}
+
 export function dialectOf(url: string): Dialect {
   const scheme = url.slice(0, url.indexOf(':')).toLowerCase();
   if (scheme === 'sqlite') return 'sqlite';
@@ -57,7 +101,8 @@ function sqliteStorage(url: string): string {
 
 function sequelizeOptions(dialect: Dialect, logger: Logger): Options {
   const common: Options = {
-    logging: (sql) => logger.trace({ sql }, 'sql'),
+    // Sequelize builds a log message for every query when logging is on: only at trace level.
+    logging: logger.isLevelEnabled('trace') ? (sql) => logger.trace({ sql }, 'sql') : false,
     benchmark: false,
     pool: { max: 10, min: 0, idle: 10_000, acquire: 10_000, evict: 5_000 },
   };
@@ -95,6 +140,7 @@ export function createDatabase(url: string, logger: Logger): Database {
     dialect === 'sqlite'
       ? new Sequelize({ ...options, storage: sqliteStorage(url) })
       : new Sequelize(url.replace(/^mariadb:/i, 'mysql:'), options);
+  if (dialect === 'sqlite') reuseTransactionConnections(sequelize);
   const models = defineModels(sequelize);
   const serial = dialect === 'sqlite' ? createSerialQueue() : <T>(task: () => Promise<T>) => task();
   const type = dialect === 'sqlite' ? Transaction.TYPES.IMMEDIATE : undefined;
