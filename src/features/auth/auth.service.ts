@@ -72,8 +72,8 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     throw new AppError('INVALID_CREDENTIALS', undefined, { body: { accessToken: null } });
   }
 
-  async function tokenPair(user: { id: number; roles: string[] }, sessionId: string, refreshToken: string): Promise<TokenPair> {
-    const access = await tokens.issueAccessToken({ id: user.id, roles: user.roles, sessionId });
+  function tokenPair(user: { id: number; roles: string[] }, sessionId: string, refreshToken: string): TokenPair {
+    const access = tokens.issueAccessToken({ id: user.id, roles: user.roles, sessionId });
     return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn };
   }
 
@@ -124,7 +124,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         username: user.username,
         email: user.email,
         roles: authorities(user.roles),
-        ...(await tokenPair(user, session.sessionId, session.refreshToken)),
+        ...tokenPair(user, session.sessionId, session.refreshToken),
       };
     },
 

@@ -1,11 +1,11 @@
-import { createHmac, verify, type KeyObject } from 'node:crypto';
+import { createHmac, sign, verify, type KeyObject } from 'node:crypto';
 import { constantTimeEqual } from '../../lib/crypto.js';
 
 /*
- * Synchronous JWS/JWT verification with node:crypto. It runs on the main thread in
- * microseconds, so a protected request never waits behind password hashes on libuv's thread
- * pool (where WebCrypto, and therefore jose's verify, would queue). Signing stays with jose.
- * Rules from RFC 8725: a pinned algorithm list, an explicit key per algorithm (never one named
+ * Synchronous JWS/JWT signing and verification with node:crypto. Both run on the main thread in
+ * microseconds; WebCrypto (and therefore jose) would send each one to libuv's thread pool and
+ * back, which costs more than the signature itself (bench/jwt-algorithms.ts). Tests check the
+ * tokens with jose, as other services would. Rules from RFC 8725: a pinned algorithm list, an explicit key per algorithm (never one named
  * by the token), the type, issuer and audience checked, `crit` refused.
  */
 
@@ -52,6 +52,25 @@ const signatureChecks: Record<string, SignatureCheck> = {
   EdDSA: (input, signature, key) =>
     key.asymmetricKeyType === 'ed25519' && safely(() => verify(null, Buffer.from(input), key, signature)),
 };
+
+type Signer = (signingInput: string, key: KeyObject) => Buffer;
+
+const signers: Record<string, Signer> = {
+  HS256: (input, key) => createHmac('sha256', key).update(input).digest(),
+  ES256: (input, key) => sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }),
+  RS256: (input, key) => sign('sha256', Buffer.from(input), key),
+  EdDSA: (input, key) => sign(null, Buffer.from(input), key),
+};
+
+const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** A compact JWS of `payload` under `header` (whose `alg` picks the signature). */
+export function signJwt(header: JoseHeader, payload: Record<string, unknown>, key: KeyObject): string {
+  const signer = signers[header.alg];
+  if (!signer) throw new Error(`cannot sign with alg ${header.alg}`);
+  const input = `${base64url(header)}.${base64url(payload)}`;
+  return `${input}.${signer(input, key).toString('base64url')}`;
+}
 
 export interface VerifyOptions {
   /** Accepted `alg` values; anything else (including `none`) is refused. */

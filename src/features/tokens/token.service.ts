@@ -1,9 +1,8 @@
-import { SignJWT } from 'jose';
 import type { Config } from '../../config/config.schema.js';
 import { epochSeconds, type Clock } from '../../lib/clock.js';
 import { randomToken } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
-import { TokenRejectedError, verifyJwt } from './jwt.js';
+import { signJwt, TokenRejectedError, verifyJwt } from './jwt.js';
 import type { KeyRing } from './key-ring.js';
 import { createVerifiedTokenCache } from './verified-token-cache.js';
 
@@ -40,7 +39,8 @@ export interface IssuedAccessToken {
 }
 
 export interface TokenService {
-  issueAccessToken(subject: AccessTokenSubject): Promise<IssuedAccessToken>;
+  /** Synchronous: signing takes microseconds on the main thread. */
+  issueAccessToken(subject: AccessTokenSubject): IssuedAccessToken;
   /**
    * Synchronous and free of I/O. Throws AppError TOKEN_EXPIRED or TOKEN_INVALID.
    * `ignoreExpiry` accepts an expired but genuine token (signout may name its session).
@@ -87,7 +87,7 @@ export function createTokenService({ config, keys, clock, cacheSize = VERIFIED_T
   }
 
   return {
-    async issueAccessToken(subject) {
+    issueAccessToken(subject) {
       const iat = epochSeconds(clock);
       const claims: AccessClaims = {
         sub: String(subject.id),
@@ -99,15 +99,18 @@ export function createTokenService({ config, keys, clock, cacheSize = VERIFIED_T
         jti: randomToken(16),
       };
       const key = keys.signingKey();
-      const token = await new SignJWT({ id: claims.id, roles: claims.roles, sid: claims.sid })
-        .setProtectedHeader({ alg: key.alg, typ: ACCESS_TOKEN_TYPE, kid: key.kid })
-        .setIssuer(config.issuer)
-        .setAudience(config.audience)
-        .setSubject(claims.sub)
-        .setIssuedAt(claims.iat)
-        .setExpirationTime(claims.exp)
-        .setJti(claims.jti)
-        .sign(key.privateKey);
+      const payload = {
+        id: claims.id,
+        roles: claims.roles,
+        sid: claims.sid,
+        iss: config.issuer,
+        aud: config.audience,
+        sub: claims.sub,
+        iat: claims.iat,
+        exp: claims.exp,
+        jti: claims.jti,
+      };
+      const token = signJwt({ alg: key.alg, typ: ACCESS_TOKEN_TYPE, kid: key.kid }, payload, key.privateKey);
       return { token, expiresIn: config.accessTtlSeconds, claims };
     },
 
