@@ -280,13 +280,12 @@ async function main(): Promise<void> {
   // 3. Refresh with rotation, on SQLite and on MariaDB (the target's database).
   const refresh = async (server: typeof tg, name: string, target?: number) => {
     const sessions: Array<{ refreshToken: string }> = [];
-    for (let i = 0; i < 40; i++) sessions.push(await server.signin());
-    const result = await load({
-      url: `${server.url}/api/auth/refreshtoken`,
-      connections: 40,
-      duration: SECONDS,
-      refreshTokens: sessions.map((s) => s.refreshToken),
-    });
+    for (let i = 0; i < 80; i++) sessions.push(await server.signin());
+    const refreshLoad = (tokens: Array<{ refreshToken: string }>) =>
+      load({ url: `${server.url}/api/auth/refreshtoken`, connections: 40, duration: SECONDS, refreshTokens: tokens.map((s) => s.refreshToken) });
+    // A first run on other sessions warms up the JIT and the connection pool, as for the boards.
+    await refreshLoad(sessions.slice(40));
+    const result = await refreshLoad(sessions.slice(0, 40));
     rows.push({
       scenario: `refresh (rotation on), ${name}`,
       tokengate: `${result.okPerSecond.toFixed(0)} refreshes/s, p50 ${result.p50} ms, p99 ${result.p99} ms, statuses ${JSON.stringify(result.statusCodes)}`,
