@@ -12,16 +12,9 @@ export interface NewAuditEvent {
   createdAt: Date;
 }
 
-export interface StoredAuditEvent {
+export interface StoredAuditEvent extends Omit<NewAuditEvent, 'details'> {
   id: number;
-  type: string;
-  actorId: number | null;
-  targetId: number | null;
-  username: string | null;
-  ip: string | null;
-  userAgent: string | null;
   details: Record<string, unknown> | null;
-  createdAt: Date;
 }
 
 export interface AuditQuery {
