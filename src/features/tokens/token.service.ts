@@ -99,17 +99,7 @@ export function createTokenService({ config, keys, clock, cacheSize = VERIFIED_T
         jti: randomToken(16),
       };
       const key = keys.signingKey();
-      const payload = {
-        id: claims.id,
-        roles: claims.roles,
-        sid: claims.sid,
-        iss: config.issuer,
-        aud: config.audience,
-        sub: claims.sub,
-        iat: claims.iat,
-        exp: claims.exp,
-        jti: claims.jti,
-      };
+      const payload = { ...claims, iss: config.issuer, aud: config.audience };
       const token = signJwt({ alg: key.alg, typ: ACCESS_TOKEN_TYPE, kid: key.kid }, payload, key.privateKey);
       return { token, expiresIn: config.accessTtlSeconds, claims };
     },

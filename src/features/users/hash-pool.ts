@@ -2,11 +2,13 @@ import { Worker } from 'node:worker_threads';
 
 /*
  * Password hashes are computed by worker threads of their own, not on libuv's thread pool:
- * the pool also runs the SQLite driver, file I/O and WebCrypto, and none of those should ever
- * queue behind a hash. The threads run at a lower priority than the event loop.
+ * the pool also runs the SQLite driver and file I/O, and neither should ever queue behind a
+ * hash. The threads run at a lower priority than the event loop.
  */
 
+/** @node-rs/argon2's options; the package is loaded by the hashing threads only. */
 export interface Argon2Options {
+  /** Algorithm.Argon2id */
   algorithm: 2;
   memoryCost: number;
   timeCost: number;
