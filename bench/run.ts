@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { LoadResult, LoadSettings } from './load.js';
-import { OWASP_ARGON2 } from '../src/features/users/password-hasher.js';
+import { OWASP_ARGON2 } from '../src/features/passwords/password-hasher.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -66,10 +66,13 @@ async function serve(runtime: Runtime): Promise<void> {
       logger.warn('shutdown timeout reached; closing the remaining connections');
       server.closeAllConnections();
     }, config.process.shutdownTimeoutSeconds * 1000).unref();
-    tokengate.stop();
     server.close(() => {
-      redis?.disconnect();
-      db.close()
+      tokengate
+        .stop()
+        .then(() => {
+          redis?.disconnect();
+          return db.close();
+        })
         .catch((error: unknown) => logger.warn({ err: error }, 'error while closing the database'))
         .finally(() => {
           logger.info('stopped');

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config/config.loader.js';
-import type { Config } from './config/config.schema.js';
+import type { Config } from './config/config.loader.js';
 import { createDatabase, redactDatabaseUrl, type Database } from './db/database.js';
 import { createLogger, type Logger } from './lib/logger.js';
 

@@ -1,32 +1,28 @@
 import type { Redis } from 'ioredis';
-import type { Config } from './config/config.schema.js';
+import type { Config } from './config/config.loader.js';
 import type { Database } from './db/database.js';
+import { createProfileService, type ProfileService } from './features/account/profile.service.js';
 import { createAuditRepository } from './features/audit/audit.repository.js';
 import { createAuditLog, type AuditLog } from './features/audit/audit.service.js';
-import {
-  createAccountThrottle,
-  createMemoryThrottleStore,
-  createRedisThrottleStore,
-} from './features/auth/account-throttle.js';
 import { createAuthService, type AuthService } from './features/auth/auth.service.js';
-import { createRoleRepository, type RoleRepository } from './features/roles/role.repository.js';
+import { createAccountThrottle, createThrottleStores } from './features/credentials/account-throttle.js';
+import { createPasswordCredential } from './features/credentials/password.credential.js';
+import { createPasswordHasher, limitHashing, OWASP_ARGON2, type PasswordHasher } from './features/passwords/password-hasher.js';
+import { createRoleRepository } from './features/roles/role.repository.js';
 import { createRoleService, type RoleService } from './features/roles/role.service.js';
 import { createRevocationRepository } from './features/sessions/revocation.repository.js';
 import { createRevocationList, type RevocationList } from './features/sessions/revocation.service.js';
 import { createSessionRepository } from './features/sessions/session.repository.js';
-import { createSessionService, type SessionService } from './features/sessions/session.service.js';
+import { createSessionService, type SessionService, type Subject } from './features/sessions/session.service.js';
 import { createKeyRepository } from './features/tokens/key.repository.js';
 import { createSharedSecretRing, createStoredKeyRing, type KeyRing } from './features/tokens/key-ring.js';
 import { createTokenService, type AccessClaims, type TokenService } from './features/tokens/token.service.js';
 import { createAccountWatch, type AccountWatch } from './features/users/account-watch.js';
-import { hashPool } from './features/users/hash-pool.js';
-import { createPasswordHasher, limitHashing, type PasswordHasher } from './features/users/password-hasher.js';
-import { createUserRepository, type UserRepository } from './features/users/user.repository.js';
-import { createUserService, type UserService } from './features/users/user.service.js';
 import { createAdminUserService, type AdminUserService } from './features/users/admin-users.service.js';
-import { createProfileService, type ProfileService } from './features/users/profile.service.js';
+import { createUserRepository } from './features/users/user.repository.js';
+import { createUserService, type UserService } from './features/users/user.service.js';
 import { createBoundedExecutor, type BoundedExecutor } from './lib/bounded-executor.js';
-import { systemClock, type Clock } from './lib/clock.js';
+import { systemClock, TOKEN_EXPIRY_MARGIN_SECONDS, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 
 export interface ServiceDeps {
@@ -41,8 +37,6 @@ export interface ServiceDeps {
 }
 
 export interface Services {
-  users: UserRepository;
-  roles: RoleRepository;
   roleService: RoleService;
   userService: UserService;
   /** The password hasher, bounded: at most `hashing.concurrency` hashes at once. */
@@ -63,9 +57,6 @@ export interface Services {
   admit: (claims: AccessClaims) => boolean;
 }
 
-/** Extra life of a revocation entry beyond the access-token lifetime: the verifier's clock leeway. */
-const REVOCATION_MARGIN_SECONDS = 10;
-
 /** The key ring for the configured algorithm: the shared secret, or keys stored in the database. */
 export function createKeyRing({ config, db, logger, clock = systemClock }: ServiceDeps): KeyRing {
   const { tokens } = config;
@@ -81,65 +72,52 @@ export function createKeyRing({ config, db, logger, clock = systemClock }: Servi
   });
 }
 
-/** Builds every service once, with its dependencies passed explicitly. */
+/** The composition root of the services: each built once, with its dependencies passed explicitly. */
 export function createServices(deps: ServiceDeps): Services {
-  const { config, db, logger, clock = systemClock, hasher, redis } = deps;
-  const users = createUserRepository(db);
-  const roles = createRoleRepository(db);
+  const { config, db, logger, clock = systemClock, redis } = deps;
   const hashing = createBoundedExecutor(config.hashing.concurrency, config.hashing.queue);
-  hashPool.ensure(config.hashing.concurrency);
-  const passwordHasher = limitHashing(hasher ?? createPasswordHasher(), hashing);
+  const hasher = limitHashing(deps.hasher ?? createPasswordHasher(OWASP_ARGON2, config.hashing.concurrency), hashing);
   const audit = createAuditLog({ events: createAuditRepository(db), clock, logger });
   const keys = createKeyRing(deps);
   const tokens = createTokenService({ config: config.tokens, keys, clock });
-  const accounts = createAccountWatch({ users, clock, logger, intervalSeconds: config.accounts.checkIntervalSeconds });
+
+  const users = createUserService({ db, users: createUserRepository(db), hasher });
+  const accounts = createAccountWatch({ users, clock });
   const revocationRepository = createRevocationRepository(db);
   const revocations = createRevocationList({
     revocations: revocationRepository,
     clock,
-    logger,
-    pollSeconds: config.sessions.revocationPollSeconds,
-    entryTtlSeconds: config.tokens.accessTtlSeconds + REVOCATION_MARGIN_SECONDS,
+    entryTtlSeconds: config.tokens.accessTtlSeconds + TOKEN_EXPIRY_MARGIN_SECONDS,
   });
+  const subjects = async (userId: number): Promise<Subject | null> => {
+    const user = await users.findById(userId);
+    return user && { id: user.id, username: user.username, email: user.email, roles: user.roles, disabled: user.disabled };
+  };
   const sessions = createSessionService({
     db,
     sessions: createSessionRepository(db),
     revocations: revocationRepository,
     revocationList: revocations,
+    tokens,
+    subjects,
     audit,
     clock,
     logger,
     config: config.sessions,
   });
-  const roleService = createRoleService({ db, roles, sessions, audit });
-  const userService = createUserService({ db, users, hasher: passwordHasher });
+  const roleService = createRoleService({ db, roles: createRoleRepository(db), sessions, audit });
   const throttle = createAccountThrottle({
-    store: redis ? createRedisThrottleStore(redis, config.redis.prefix) : createMemoryThrottleStore(clock),
+    stores: createThrottleStores(redis, config.redis.prefix),
     clock,
     logger,
     freeFailures: config.limits.accountFreeFailures,
     maxDelaySeconds: config.limits.accountMaxDelaySeconds,
   });
-  const profiles = createProfileService({ users, hasher: passwordHasher, sessions, throttle, audit });
-  const adminUsers = createAdminUserService({ db, users, accounts: userService, roles: roleService, sessions, audit });
-  const auth = createAuthService({
-    users,
-    accounts: userService,
-    roles: roleService,
-    sessions,
-    hasher: passwordHasher,
-    tokens,
-    throttle,
-    audit,
-    logger,
-    allowSignupRoles: config.signup.allowRoles,
-  });
+  const password = createPasswordCredential({ users, hasher, throttle, audit, logger });
   return {
-    users,
-    roles,
     roleService,
-    userService,
-    hasher: passwordHasher,
+    userService: users,
+    hasher,
     hashing,
     audit,
     keys,
@@ -147,9 +125,9 @@ export function createServices(deps: ServiceDeps): Services {
     accounts,
     revocations,
     sessions,
-    auth,
-    profiles,
-    adminUsers,
+    auth: createAuthService({ users, roles: roleService, password, sessions, audit, allowSignupRoles: config.signup.allowRoles }),
+    profiles: createProfileService({ users, password, hasher, sessions, audit }),
+    adminUsers: createAdminUserService({ db, users: createUserRepository(db), accounts: users, roles: roleService, sessions, audit }),
     ping: () => db.ping(),
     admit: (claims) => !revocations.isRevoked(claims.sid) && accounts.admit(claims),
   };

@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { randomToken } from '../lib/crypto.js';
-import { envSchema, type Config, type Env } from './config.schema.js';
+import { envSchema, type Env } from './config.schema.js';
 
 /** Thrown when the environment is invalid; `problems` name each variable and what is wrong. */
 export class ConfigError extends Error {
@@ -10,12 +9,6 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
-}
-
-export interface LoadedConfig {
-  config: Config;
-  /** Things that work but should not go to production, to be logged loudly at start. */
-  warnings: string[];
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -42,11 +35,16 @@ function developmentSecret(dataDir: string, fileName: string): string {
 
 type SecretName = 'JWT_SECRET' | 'AUTH_SECRET';
 
+interface Findings {
+  problems: string[];
+  warnings: string[];
+}
+
 /**
  * The secret the signing algorithm needs: JWT_SECRET for HS256, AUTH_SECRET (which encrypts the
  * stored private keys) otherwise. Required and strong in production; generated in development.
  */
-function resolveSecret(name: SecretName, env: Env, dataDir: string, problems: string[], warnings: string[]): string {
+function resolveSecret(name: SecretName, env: Env, dataDir: string, { problems, warnings }: Findings): string {
   const production = env.NODE_ENV === 'production';
   const value = env[name];
   if (value === undefined || value === '') {
@@ -70,68 +68,40 @@ function resolveSecret(name: SecretName, env: Env, dataDir: string, problems: st
   return value;
 }
 
-/** Password hashes in flight at once: one per core (each runs on a hashing thread of its own). */
-export function defaultHashConcurrency(): number {
-  return Math.max(1, availableParallelism());
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-function hashing(env: Env): Config['hashing'] {
-  const concurrency = env.HASH_CONCURRENCY ?? defaultHashConcurrency();
-  return { concurrency, queue: env.HASH_QUEUE ?? concurrency * 8 };
+/** What the loader knows besides the variables: where relative paths start, whether logs go to a terminal. */
+export interface LoadContext {
+  cwd: string;
+  terminal: boolean;
 }
 
 /**
- * Parses and validates the environment once. Throws ConfigError listing every problem.
- * Relative paths resolve against `cwd`.
+ * Where each parsed variable goes in the configuration the services receive, and the values
+ * derived from several of them. The Config type is inferred from this mapping.
  */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LoadedConfig {
-  const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = typeof issue.path[0] === 'string' ? issue.path[0] : 'environment';
-        const value = source[name];
-        const shown = value === undefined || name.includes('SECRET') ? '' : ` (got "${value}")`;
-        return `${name}: ${issue.message}${shown}`;
-      }),
-    );
-  }
-  const env = parsed.data;
-  const problems: string[] = [];
-  const warnings: string[] = [];
+function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) {
   const dataDir = path.resolve(cwd, env.DATA_DIR);
   const shared = env.JWT_ALG === 'HS256';
-  const secret = shared ? resolveSecret('JWT_SECRET', env, dataDir, problems, warnings) : undefined;
-  const keyEncryptionSecret = shared ? undefined : resolveSecret('AUTH_SECRET', env, dataDir, problems, warnings);
   if (!shared && env.JWT_SECRET) {
-    warnings.push(`JWT_SECRET is ignored: JWT_ALG=${env.JWT_ALG} signs with stored keys (set JWT_ALG=HS256 to use it).`);
+    findings.warnings.push(`JWT_SECRET is ignored: JWT_ALG=${env.JWT_ALG} signs with stored keys (set JWT_ALG=HS256 to use it).`);
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-
-  const config: Config = {
+  return {
     env: env.NODE_ENV,
     dataDir,
     http: {
       port: env.PORT,
       host: env.HOST,
-      trustProxy: env.TRUST_PROXY,
-      corsOrigins: env.CORS_ORIGINS,
+      trustProxy: env.TRUST_PROXY as boolean | number | readonly string[],
+      corsOrigins: env.CORS_ORIGINS as readonly string[],
     },
     database: { url: env.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'tokengate.sqlite')}` },
     tokens: {
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       algorithm: env.JWT_ALG,
-      secret,
-      keyEncryptionSecret,
+      /** The shared HS256 secret (JWT_SECRET); only with JWT_ALG=HS256. */
+      secret: shared ? resolveSecret('JWT_SECRET', env, dataDir, findings) : undefined,
+      /** Encrypts the stored private keys (AUTH_SECRET); only with asymmetric algorithms. */
+      keyEncryptionSecret: shared ? undefined : resolveSecret('AUTH_SECRET', env, dataDir, findings),
       accessTtlSeconds: env.ACCESS_TOKEN_TTL,
       keyRotationSeconds: env.KEY_ROTATION_INTERVAL,
     },
@@ -150,15 +120,63 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       accountMaxDelaySeconds: env.ACCOUNT_THROTTLE_MAX,
     },
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
-    hashing: hashing(env),
+    hashing: { concurrency: env.HASH_CONCURRENCY, queue: env.HASH_QUEUE ?? env.HASH_CONCURRENCY * 8 },
     accounts: { checkIntervalSeconds: env.ACCOUNT_CHECK_INTERVAL },
     signup: { allowRoles: env.ALLOW_SIGNUP_ROLES },
     log: {
       level: env.LOG_LEVEL,
-      format: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' && process.stdout.isTTY ? 'pretty' : 'json'),
+      format: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' && terminal ? 'pretty' : 'json'),
     },
     process: { workers: env.WEB_CONCURRENCY, shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT },
     metricsToken: env.METRICS_TOKEN,
   };
-  return { config: deepFreeze(config), warnings };
+}
+
+type DeepReadonly<T> = T extends (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+export type Config = DeepReadonly<ReturnType<typeof toConfig>>;
+
+export interface LoadedConfig {
+  config: Config;
+  /** Things that work but should not go to production, to be logged loudly at start. */
+  warnings: string[];
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** "PORT: must be …" for each problem; the value is shown, except for secrets. */
+function describeIssues(issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }>, source: NodeJS.ProcessEnv) {
+  return issues.map((issue) => {
+    const name = typeof issue.path[0] === 'string' ? issue.path[0] : 'environment';
+    const value = source[name];
+    const shown = value === undefined || name.includes('SECRET') ? '' : ` (got "${value}")`;
+    return `${name}: ${issue.message}${shown}`;
+  });
+}
+
+/**
+ * Parses and validates the environment once. Throws ConfigError listing every problem.
+ * Relative paths resolve against `cwd`.
+ */
+export function loadConfig(
+  source: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+  terminal = process.stdout.isTTY === true,
+): LoadedConfig {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues, source));
+  const findings: Findings = { problems: [], warnings: [] };
+  const config = toConfig(parsed.data, { cwd, terminal }, findings);
+  if (findings.problems.length > 0) throw new ConfigError(findings.problems);
+  return { config: deepFreeze(config), warnings: findings.warnings };
 }

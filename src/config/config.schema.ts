@@ -1,5 +1,33 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseDuration } from '../lib/duration.js';
+
+/*
+ * Every setting Tokengate reads, declared once: the environment variable, the text used when it
+ * is unset, the validation, and the description the README's configuration table shows (a test
+ * checks that the table is exactly this list; `npm run docs:config` writes it). The loader maps
+ * the parsed values into the structure the services receive.
+ */
+
+export interface Setting<S extends z.ZodType = z.ZodType, D extends string | undefined = string | undefined> {
+  /** Parses the variable's text. */
+  readonly schema: S;
+  /** The text used when the variable is unset; without one the value is undefined. */
+  readonly default: D;
+  /** How the README shows the default, when it is not the default text itself. */
+  readonly shown?: string | undefined;
+  /** The README's "Meaning" column (Markdown). */
+  readonly description: string;
+}
+
+function setting<S extends z.ZodType, const D extends string | undefined = undefined>(spec: {
+  schema: S;
+  default?: D;
+  shown?: string;
+  description: string;
+}): Setting<S, D> {
+  return { schema: spec.schema, default: spec.default as D, shown: spec.shown, description: spec.description };
+}
 
 const booleanText = z
   .string()
@@ -10,31 +38,26 @@ const booleanText = z
   })
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
-function duration(defaultText: string, minSeconds: number, maxSeconds: number) {
-  return z
-    .string()
-    .default(defaultText)
-    .transform((text, ctx) => {
-      const seconds = parseDuration(text);
-      if (seconds === undefined || seconds < minSeconds || seconds > maxSeconds) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `must be a duration between ${minSeconds}s and ${maxSeconds}s, such as 900, 15m, 12h or 7d`,
-        });
-        return z.NEVER;
-      }
-      return seconds;
-    });
+function duration(minSeconds: number, maxSeconds: number) {
+  return z.string().transform((text, ctx) => {
+    const seconds = parseDuration(text);
+    if (seconds === undefined || seconds < minSeconds || seconds > maxSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a duration between ${minSeconds}s and ${maxSeconds}s, such as 900, 15m, 12h or 7d`,
+      });
+      return z.NEVER;
+    }
+    return seconds;
+  });
 }
 
-function count(defaultValue: number, min: number, max: number) {
-  return z.coerce
-    .number({ error: `must be a whole number from ${min} to ${max}` })
-    .int({ error: `must be a whole number from ${min} to ${max}` })
-    .min(min, { error: `must be a whole number from ${min} to ${max}` })
-    .max(max, { error: `must be a whole number from ${min} to ${max}` })
-    .default(defaultValue);
+function count(min: number, max: number) {
+  const error = `must be a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 }
+
+const text = z.string().trim().min(1, { error: 'must not be empty' });
 
 const origin = z.string().refine((v) => v === '*' || /^https?:\/\/[^/\s]+$/i.test(v), {
   error: 'must be a list of origins such as http://localhost:8081 (scheme, host and port; no path)',
@@ -44,7 +67,6 @@ const origin = z.string().refine((v) => v === '*' || /^https?:\/\/[^/\s]+$/i.tes
 const trustProxy = z
   .string()
   .trim()
-  .default('false')
   .transform((v): boolean | number | string[] => {
     const lower = v.toLowerCase();
     if (['false', '0', 'no', 'off', ''].includes(lower)) return false;
@@ -57,123 +79,217 @@ const trustProxy = z
 export const SIGNING_ALGORITHMS = ['ES256', 'RS256', 'EdDSA', 'HS256'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
-/** The environment variables Tokengate reads, with their defaults. */
-export const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().trim().min(1).optional(),
-  DATA_DIR: z.string().trim().min(1).default('data'),
-  DATABASE_URL: z.string().trim().min(1).optional(),
-  JWT_ISSUER: z.string().trim().min(1).default('tokengate'),
-  JWT_AUDIENCE: z.string().trim().min(1).default('tokengate'),
-  JWT_ALG: z.enum(SIGNING_ALGORITHMS, { error: `must be one of ${SIGNING_ALGORITHMS.join(', ')}` }).default('ES256'),
-  JWT_SECRET: z.string().optional(),
-  AUTH_SECRET: z.string().optional(),
-  KEY_ROTATION_INTERVAL: duration('0', 0, 3650 * 86400),
-  ACCESS_TOKEN_TTL: duration('15m', 30, 86400),
-  REFRESH_TOKEN_TTL: duration('7d', 60, 365 * 86400),
-  SESSION_MAX_AGE: duration('30d', 60, 365 * 86400),
-  REFRESH_TOKEN_ROTATION: booleanText.default(true),
-  REVOCATION_POLL_INTERVAL: duration('1s', 1, 60),
-  COOKIE_TRANSPORT: booleanText.default(false),
-  ACCOUNT_CHECK_INTERVAL: duration('2s', 0, 3600),
-  REDIS_URL: z
-    .string()
-    .trim()
-    .regex(/^rediss?:\/\//i, { error: 'must be a redis:// or rediss:// URL' })
-    .optional(),
-  REDIS_PREFIX: z.string().trim().min(1).default('tokengate:'),
-  RATE_LIMIT_WINDOW: duration('15m', 1, 86400),
-  RATE_LIMIT_IP: count(300, 1, 1_000_000),
-  RATE_LIMIT_IP_FAILURES: count(30, 1, 1_000_000),
-  ACCOUNT_THROTTLE_AFTER: count(5, 0, 1000),
-  ACCOUNT_THROTTLE_MAX: duration('15m', 1, 86400),
-  HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
-  HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).optional(),
-  ALLOW_SIGNUP_ROLES: booleanText.default(false),
-  CORS_ORIGINS: z
-    .string()
-    .default('http://localhost:8081')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-    .pipe(z.array(origin)),
-  TRUST_PROXY: trustProxy,
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional(),
-  WEB_CONCURRENCY: count(1, 1, 64),
-  SHUTDOWN_TIMEOUT: duration('10s', 1, 600),
-  METRICS_TOKEN: z.string().min(16, { error: 'must be at least 16 characters (or leave it unset)' }).optional(),
-});
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export type Env = z.infer<typeof envSchema>;
+/** Password hashes in flight at once: one per core (each runs on a hashing thread of its own). */
+export const DEFAULT_HASH_CONCURRENCY = Math.max(1, availableParallelism());
 
-export interface Config {
-  readonly env: Env['NODE_ENV'];
-  readonly dataDir: string;
-  readonly http: {
-    readonly port: number;
-    readonly host: string | undefined;
-    readonly trustProxy: boolean | number | readonly string[];
-    readonly corsOrigins: readonly string[];
-  };
-  readonly database: { readonly url: string };
-  readonly tokens: {
-    readonly issuer: string;
-    readonly audience: string;
-    readonly algorithm: SigningAlgorithm;
-    /** The shared HS256 secret (JWT_SECRET); only with JWT_ALG=HS256. */
-    readonly secret: string | undefined;
-    /** Encrypts the stored private keys (AUTH_SECRET); only with asymmetric algorithms. */
-    readonly keyEncryptionSecret: string | undefined;
-    readonly accessTtlSeconds: number;
-    /** Automatic key rotation period; 0 rotates only on request (`tokengate keys:rotate`). */
-    readonly keyRotationSeconds: number;
-  };
-  readonly sessions: {
-    /** Idle lifetime: a session unused for this long ends. */
-    readonly refreshTtlSeconds: number;
-    /** Absolute lifetime: no session outlives this, however active. */
-    readonly maxAgeSeconds: number;
-    readonly rotation: boolean;
-    /** How often each instance reads new revocations from the database. */
-    readonly revocationPollSeconds: number;
-    /** Tokens in httpOnly cookies as well as (or instead of) response bodies. */
-    readonly cookies: boolean;
-  };
-  readonly limits: {
-    /** The window of the per-IP limits. */
-    readonly windowSeconds: number;
-    /** Requests to /api/auth/* per IP per window. */
-    readonly ipRequests: number;
-    /** Failed signins per IP per window. */
-    readonly ipFailures: number;
-    /** Failed signins of one account before it is throttled; 0 turns the throttle off. */
-    readonly accountFreeFailures: number;
-    /** The longest delay the account throttle imposes. */
-    readonly accountMaxDelaySeconds: number;
-  };
-  readonly redis: { readonly url: string | undefined; readonly prefix: string };
-  readonly hashing: {
-    /** Password hashes computed at once, each on a low-priority hashing thread. */
-    readonly concurrency: number;
-    /** Hashes that may wait for a slot; beyond that, 503 at once. */
-    readonly queue: number;
-  };
-  readonly accounts: {
-    /** How often the accounts behind recently seen tokens are checked; 0 turns it off. */
-    readonly checkIntervalSeconds: number;
-  };
-  readonly signup: { readonly allowRoles: boolean };
-  readonly log: {
-    readonly level: Env['LOG_LEVEL'];
-    /** Pretty lines for people, or one JSON object a line for collectors. */
-    readonly format: 'json' | 'pretty';
-  };
-  readonly process: {
-    /** Worker processes sharing the port (node:cluster); 1 runs without a primary. */
-    readonly workers: number;
-    /** How long a shutdown waits for in-flight requests. */
-    readonly shutdownTimeoutSeconds: number;
-  };
-  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
-  readonly metricsToken: string | undefined;
+/** The environment variables Tokengate reads, in the order the README lists them. */
+export const settings = {
+  PORT: setting({
+    schema: count(0, 65535),
+    default: '8080',
+    description: 'HTTP port.',
+  }),
+  HOST: setting({ schema: text, shown: 'all interfaces', description: 'Address to listen on.' }),
+  NODE_ENV: setting({
+    schema: z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' }),
+    default: 'development',
+    description: '`production` makes a missing or weak `AUTH_SECRET` (or `JWT_SECRET` with HS256) fatal.',
+  }),
+  DATABASE_URL: setting({
+    schema: text,
+    shown: '`sqlite:./data/tokengate.sqlite`',
+    description:
+      '`sqlite:<path>`, `mysql://user:pass@host:3306/db`, `mariadb://…` (same driver, mysql2), `postgres://user:pass@host:5432/db`.',
+  }),
+  DATA_DIR: setting({
+    schema: text,
+    default: './data',
+    description: 'Where the default SQLite file and the generated development secret live.',
+  }),
+  JWT_ALG: setting({
+    schema: z.enum(SIGNING_ALGORITHMS, { error: `must be one of ${SIGNING_ALGORITHMS.join(', ')}` }),
+    default: 'ES256',
+    description:
+      'Signing algorithm: `ES256`, `RS256` or `EdDSA` with keys stored in the database, or `HS256` with the shared `JWT_SECRET`. Changing it rotates to a key of the new kind at the next start.',
+  }),
+  AUTH_SECRET: setting({
+    schema: z.string(),
+    shown: 'generated in development',
+    description:
+      'Encrypts the stored private keys (asymmetric algorithms): at least 32 random bytes, e.g. `openssl rand -base64 48`. Required in production; well-known, short or low-variety values are refused there. Every instance needs the same value, and it must not change (the keys could not be decrypted).',
+  }),
+  JWT_SECRET: setting({
+    schema: z.string(),
+    shown: 'generated in development',
+    description: 'Only with `JWT_ALG=HS256`: the shared signing secret, under the same rules as `AUTH_SECRET`.',
+  }),
+  KEY_ROTATION_INTERVAL: setting({
+    schema: duration(0, 3650 * 86400),
+    default: '0',
+    shown: '`0` (off)',
+    description: 'Rotate the signing key automatically this often, e.g. `90d`. `npx tokengate keys:rotate` rotates on request.',
+  }),
+  JWT_ISSUER: setting({ schema: text, default: 'tokengate', description: '`iss` claim, checked on every token.' }),
+  JWT_AUDIENCE: setting({ schema: text, default: 'tokengate', description: '`aud` claim, checked on every token.' }),
+  ACCESS_TOKEN_TTL: setting({
+    schema: duration(30, 86400),
+    default: '15m',
+    description: 'Access-token lifetime: seconds or `30s`, `15m`, `1h` (30 s to 24 h).',
+  }),
+  REFRESH_TOKEN_TTL: setting({
+    schema: duration(60, 365 * 86400),
+    default: '7d',
+    description: 'Idle lifetime of a session: unused this long, its refresh token expires.',
+  }),
+  SESSION_MAX_AGE: setting({
+    schema: duration(60, 365 * 86400),
+    default: '30d',
+    description: 'Absolute lifetime of a session, however often it is refreshed.',
+  }),
+  REFRESH_TOKEN_ROTATION: setting({
+    schema: booleanText,
+    default: 'true',
+    description:
+      "A new refresh token on every refresh, with reuse detection. `false` keeps the signin's token for the whole session (for clients that never store a new one).",
+  }),
+  REVOCATION_POLL_INTERVAL: setting({
+    schema: duration(1, 60),
+    default: '1s',
+    description: 'How often each instance reads the sessions ended by other instances (1 s to 60 s).',
+  }),
+  COOKIE_TRANSPORT: setting({
+    schema: booleanText,
+    default: 'false',
+    description:
+      '`true`: tokens travel in httpOnly, SameSite=Strict cookies (Secure when `NODE_ENV=production`) instead of response bodies.',
+  }),
+  ACCOUNT_CHECK_INTERVAL: setting({
+    schema: duration(0, 3600),
+    default: '2s',
+    description:
+      "How often the accounts behind recently used tokens are checked, so that a deleted account's tokens stop working (`0` turns it off).",
+  }),
+  REDIS_URL: setting({
+    schema: z
+      .string()
+      .trim()
+      .regex(/^rediss?:\/\//i, { error: 'must be a redis:// or rediss:// URL' }),
+    shown: 'none',
+    description: '`redis://host:6379`: rate-limit and throttle counters shared by all instances (in memory without it).',
+  }),
+  REDIS_PREFIX: setting({ schema: text, default: 'tokengate:', description: 'Prefix of every Redis key.' }),
+  RATE_LIMIT_WINDOW: setting({
+    schema: duration(1, 86400),
+    default: '15m',
+    description: 'The window of the per-address limits.',
+  }),
+  RATE_LIMIT_IP: setting({
+    schema: count(1, 1_000_000),
+    default: '300',
+    description: 'Requests to `/api/auth/*` per address per window.',
+  }),
+  RATE_LIMIT_IP_FAILURES: setting({
+    schema: count(1, 1_000_000),
+    default: '30',
+    description: 'Failed signins per address per window (a password spray).',
+  }),
+  ACCOUNT_THROTTLE_AFTER: setting({
+    schema: count(0, 1000),
+    default: '5',
+    description:
+      'Failed signins of one username before each further failure makes it wait (1 s, 2 s, 4 s…); `0` turns it off.',
+  }),
+  ACCOUNT_THROTTLE_MAX: setting({
+    schema: duration(1, 86400),
+    default: '15m',
+    description: 'The longest such wait.',
+  }),
+  HASH_CONCURRENCY: setting({
+    schema: count(1, 64),
+    default: String(DEFAULT_HASH_CONCURRENCY),
+    shown: 'cores',
+    description: 'Password hashes computed at once, each on a hashing thread of its own.',
+  }),
+  HASH_QUEUE: setting({
+    schema: count(0, 10_000),
+    shown: '8 × `HASH_CONCURRENCY`',
+    description: 'Hashes that may wait for a slot; beyond that, signin and signup answer 503 at once.',
+  }),
+  ALLOW_SIGNUP_ROLES: setting({
+    schema: booleanText,
+    default: 'false',
+    description: '`true` lets signup request `moderator`/`admin` (demo mode only).',
+  }),
+  CORS_ORIGINS: setting({
+    schema: z
+      .string()
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .pipe(z.array(origin)),
+    default: 'http://localhost:8081',
+    description:
+      'Comma-separated origins allowed to call the API from a browser, with credentials. `*` allows every origin, without credentials.',
+  }),
+  TRUST_PROXY: setting({
+    schema: trustProxy,
+    default: 'false',
+    description:
+      'Express `trust proxy`: `true`, a hop count, or a list of addresses/subnets. Leave `false` unless a proxy sets `X-Forwarded-For`.',
+  }),
+  LOG_LEVEL: setting({
+    schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
+    default: 'info',
+    description: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',
+  }),
+  LOG_FORMAT: setting({
+    schema: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }),
+    shown: '`pretty` in development on a terminal, else `json`',
+    description: '`json`: one JSON object a line, for collectors; `pretty`: readable lines.',
+  }),
+  WEB_CONCURRENCY: setting({
+    schema: count(1, 64),
+    default: '1',
+    description: 'Worker processes sharing the port (node:cluster), e.g. the number of cores.',
+  }),
+  SHUTDOWN_TIMEOUT: setting({
+    schema: duration(1, 600),
+    default: '10s',
+    description: 'How long SIGTERM/SIGINT waits for in-flight requests before closing connections.',
+  }),
+  METRICS_TOKEN: setting({
+    schema: z.string().min(16, { error: 'must be at least 16 characters (or leave it unset)' }),
+    shown: 'none',
+    description: 'When set (16+ characters), `GET /metrics` requires `Authorization: Bearer <token>`.',
+  }),
+} as const satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof settings;
+
+/** The parsed environment: each variable's value, or undefined for an unset one without a default. */
+export type Env = {
+  [K in SettingName]: (typeof settings)[K] extends Setting<infer S, infer D>
+    ? D extends string
+      ? z.output<S>
+      : z.output<S> | undefined
+    : never;
+};
+
+/** One zod object for the whole environment: unset variables take their default text first. */
+export const envSchema = z.object(
+  Object.fromEntries(
+    Object.entries(settings).map(([name, s]: [string, Setting]) => [
+      name,
+      s.default === undefined ? s.schema.optional() : z.string().default(s.default).pipe(s.schema as z.ZodType<unknown, string>),
+    ]),
+  ),
+) as unknown as z.ZodType<Env, Record<string, string | undefined>>;
+
+/** The README's configuration table, generated from the settings above. */
+export function configurationTable(): string {
+  const rows = Object.entries(settings).map(([name, s]: [string, Setting]) => {
+    const shown = s.shown ?? `\`${s.default}\``;
+    return `| \`${name}\` | ${shown} | ${s.description} |`;
+  });
+  return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n');
 }

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { roleTitle, satisfiesRole } from '../features/roles/role.hierarchy.js';
+import { roleTitle, satisfiesRole } from '../lib/roles.js';
 import { AppError } from '../lib/errors.js';
 
 const ROLE_NAME = /^[a-z][a-z0-9_-]{0,31}$/;

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit, type RateLimitInfo, type Store } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import { RedisStore } from 'rate-limit-redis';
-import type { Config } from '../config/config.schema.js';
+import type { Config } from '../config/config.loader.js';
 import type { AuditLog } from '../features/audit/audit.service.js';
 import { AppError } from '../lib/errors.js';
 

@@ -3,11 +3,16 @@ import { performance } from 'node:perf_hooks';
 import type { Request, Response } from 'express';
 import type { Metrics } from '../features/ops/metrics.js';
 import type { Logger } from '../lib/logger.js';
-import { routeOf } from './metrics.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Probes every few seconds would drown the log; they are counted in /metrics instead. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** The route pattern that served a request (routes are registered at their full path): low-cardinality labels. */
+function routeOf(req: Request): string {
+  const pattern = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof pattern === 'string' ? pattern : 'unmatched';
+}
 
 /** The caller's `x-request-id` when it is a sane token, a new UUID otherwise. */
 function requestId(req: Request): string {
@@ -40,7 +45,7 @@ export function observeRequests(logger: Logger, metrics: Metrics): (req: Request
   };
 
   function record(req: Request, res: Response, id: string, ms: number): void {
-    const route = routeOf(req, res);
+    const route = routeOf(req);
     const status = res.statusCode;
     const locals = res.locals as { errorCode?: string; error?: unknown };
     metrics.observe({ method: req.method, route, status, seconds: ms / 1000, code: locals.errorCode });

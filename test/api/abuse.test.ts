@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { QueryTypes } from 'sequelize';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPasswordHasher } from '../../src/features/users/password-hasher.js';
+import { createPasswordHasher } from '../../src/features/passwords/password-hasher.js';
 import { createUser, manualClock, startApp, uniqueName, type TestApp, type TestUser } from '../helpers/app.js';
 
 const signin = (app: TestApp, body: object, ip?: string) => {

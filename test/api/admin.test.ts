@@ -2,7 +2,7 @@ import express from 'express';
 import { QueryTypes } from 'sequelize';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGuards } from '../../src/http/routes.js';
+import { createGuards } from '../../src/http/guards.js';
 import { errorHandler } from '../../src/http/error-handler.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createUser, startApp, uniqueName, type TestApp, type TestUser } from '../helpers/app.js';

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/db/database.js';
 import { migrations } from '../../src/db/migrations/index.js';
 import { createMigrator, migrateToLatest } from '../../src/db/migrator.js';
-import { createPasswordHasher } from '../../src/features/users/password-hasher.js';
+import { createPasswordHasher } from '../../src/features/passwords/password-hasher.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';

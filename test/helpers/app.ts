@@ -5,12 +5,12 @@ import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.loader.js';
-import type { Config } from '../../src/config/config.schema.js';
+import type { Config } from '../../src/config/config.loader.js';
 import { createDatabase, type Database } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { createRedis } from '../../src/db/redis.js';
 import { createHttpServer } from '../../src/http/server.js';
-import { createPasswordHasher, type PasswordHasher } from '../../src/features/users/password-hasher.js';
+import { createPasswordHasher, type PasswordHasher } from '../../src/features/passwords/password-hasher.js';
 import type { Clock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import type { Services } from '../../src/services.js';
@@ -79,7 +79,7 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
   try {
     await tokengate.start();
   } catch (error) {
-    tokengate.stop();
+    await tokengate.stop();
     redis?.disconnect();
     await db.close();
     if (ownsDatabase) await database.drop();
@@ -98,7 +98,7 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
     services: tokengate.services,
     http: () => request(url),
     async close() {
-      tokengate.stop();
+      await tokengate.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       redis?.disconnect();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { satisfiesRole, authorities } from '../../src/features/roles/role.hierarchy.js';
+import { satisfiesRole, authorities } from '../../src/lib/roles.js';
 import { emailKey, usernameKey } from '../../src/lib/identity.js';
 import { parseDuration } from '../../src/lib/duration.js';
 

@@ -1,6 +1,6 @@
 import bcrypt from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
-import { createPasswordHasher, OWASP_ARGON2 } from '../../src/features/users/password-hasher.js';
+import { createPasswordHasher, OWASP_ARGON2 } from '../../src/features/passwords/password-hasher.js';
 
 const hasher = createPasswordHasher();
 

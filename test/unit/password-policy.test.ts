@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCommonPassword, passwordProblem } from '../../src/features/users/password-policy.js';
+import { isCommonPassword, passwordProblem } from '../../src/features/passwords/password-policy.js';
 
 const account = { username: 'alice.cooper', email: 'alice@example.com' };
 

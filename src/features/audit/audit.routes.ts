@@ -1,7 +1,8 @@
-import { Router } from 'express';
 import { z } from 'zod';
-import { page } from '../../lib/paging.js';
-import { parseBody, strictBodyObject } from '../../lib/validation.js';
+import { errors, page, paged } from '../../lib/responses.js';
+import { defineRoute, type RouteDefinition } from '../../lib/route.js';
+import { ADMIN } from '../../lib/roles.js';
+import { strictBodyObject } from '../../lib/validation.js';
 import type { AuditLog } from './audit.service.js';
 
 const instant = (name: string) =>
@@ -24,13 +25,35 @@ export const auditQuerySchema = strictBodyObject({
     .default(50),
 });
 
-/** /api/admin/audit, behind the admin guard: security events and administrative changes, newest first. */
-export function auditRoutes(audit: AuditLog): Router {
-  const router = Router();
-  router.get('/', async (req, res) => {
-    const query = parseBody(auditQuerySchema, req.query);
-    const { items, total } = await audit.list({ ...query, offset: (query.page - 1) * query.size, limit: query.size });
-    res.json(page(items, total, query.page, query.size));
-  });
-  return router;
+const auditEvent = z
+  .object({
+    id: z.number().int(),
+    type: z.string(),
+    actorId: z.number().int().nullable(),
+    targetId: z.number().int().nullable(),
+    username: z.string().nullable(),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()).nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'AuditEvent' });
+
+/** /api/admin/audit: security events and administrative changes, newest first. */
+export function auditRoutes(audit: AuditLog): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/admin/audit',
+      summary: 'The audit trail, newest first.',
+      tags: ['administration'],
+      access: { role: ADMIN },
+      query: auditQuerySchema,
+      responses: { 200: { description: 'A page of events.', schema: paged(auditEvent, 'AuditPage') }, ...errors(400, 401, 403) },
+      handler: async ({ query }) => {
+        const { items, total } = await audit.list({ ...query, offset: (query.page - 1) * query.size, limit: query.size });
+        return page(items, total, query.page, query.size);
+      },
+    }),
+  ];
 }

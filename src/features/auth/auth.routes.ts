@@ -1,45 +1,75 @@
-import { Router } from 'express';
 import { AppError } from '../../lib/errors.js';
-import type { RouteGuards } from '../../lib/guards.js';
-import { parseBody } from '../../lib/validation.js';
-import { refreshTokenIn, signinSchema, signoutSchema, signupSchema } from './auth.schemas.js';
+import { contextOf } from '../../lib/request-context.js';
+import { errors, messageBody } from '../../lib/responses.js';
+import { defineRoute, type RouteDefinition } from '../../lib/route.js';
+import { refreshRequest, refreshTokenIn, signinResult, signinSchema, signoutSchema, signupSchema, tokenPair } from './auth.schemas.js';
 import type { AuthService } from './auth.service.js';
 import type { TokenTransport } from './token-transport.js';
 
+const tags = ['auth'];
+
 /** The tutorial's /api/auth endpoints. Token responses are never cached. */
-export function authRoutes(auth: AuthService, transport: TokenTransport, guards: RouteGuards): Router {
-  const router = Router();
-
-  router.post('/signup', async (req, res) => {
-    await auth.signup(parseBody(signupSchema, req.body), { userAgent: req.get('user-agent'), ip: req.ip });
-    res.json({ message: 'User registered successfully!' });
-  });
-
-  router.post('/signin', async (req, res) => {
-    const result = await auth.signin(parseBody(signinSchema, req.body), {
-      userAgent: req.get('user-agent'),
-      ip: req.ip,
-    });
-    res.set('Cache-Control', 'no-store').json(transport.deliver(res, result));
-  });
-
-  router.post('/refreshtoken', async (req, res) => {
-    const token = transport.refreshTokenFrom(req, refreshTokenIn(req.body));
-    if (token === undefined) throw new AppError('REFRESH_TOKEN_REQUIRED');
-    const pair = await auth.refresh(token);
-    res.set('Cache-Control', 'no-store').json(transport.deliver(res, pair));
-  });
-
-  router.post('/signout', guards.identified, async (req, res) => {
-    const body = parseBody(signoutSchema, req.body);
-    await auth.signout({
-      refreshToken: transport.refreshTokenFrom(req, body.refreshToken ?? undefined),
-      all: body.all,
-      caller: req.auth,
-    });
-    transport.clear(res);
-    res.set('Cache-Control', 'no-store').json({ message: "You've been signed out!" });
-  });
-
-  return router;
+export function authRoutes(auth: AuthService, transport: TokenTransport): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/api/auth/signup',
+      summary: 'Register an account.',
+      tags,
+      access: 'public',
+      limits: ['auth'],
+      body: signupSchema,
+      responses: { 200: { description: 'Registered.', schema: messageBody }, ...errors(400, 403, 413, 415, 429, 503) },
+      handler: async ({ body, req }) => {
+        await auth.signup(body, contextOf(req));
+        return { message: 'User registered successfully!' };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/auth/signin',
+      summary: 'Sign in: tokens and the account.',
+      tags,
+      access: 'public',
+      limits: ['auth', 'signinFailures'],
+      body: signinSchema,
+      noStore: true,
+      responses: { 200: { description: 'Signed in.', schema: signinResult }, ...errors(400, 401, 429, 503) },
+      handler: async ({ body, req, res }) => transport.deliver(res, await auth.signin(body, contextOf(req))),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/auth/refreshtoken',
+      summary: 'Exchange a refresh token for new tokens.',
+      description: 'Every failure is a 403 (never 401). With rotation, the refresh token in the answer replaces the one sent.',
+      tags,
+      access: 'public',
+      limits: ['auth'],
+      noStore: true,
+      // Documented, not validated here: every refresh failure must be a 403 (refreshTokenIn).
+      responses: { 200: { description: 'New tokens.', schema: tokenPair }, ...errors(403, 429) },
+      handler: async ({ req, res }) => {
+        const token = transport.refreshTokenFrom(req, refreshTokenIn(req.body));
+        if (token === undefined) throw new AppError('REFRESH_TOKEN_REQUIRED');
+        return transport.deliver(res, await auth.refresh(token));
+      },
+      documentedBody: refreshRequest,
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/auth/signout',
+      summary: 'End this session, or all of them with {"all": true}.',
+      tags,
+      access: 'optional',
+      limits: ['auth'],
+      body: signoutSchema,
+      noStore: true,
+      responses: { 200: { description: 'Signed out.', schema: messageBody }, ...errors(400) },
+      handler: async ({ body, caller, req, res }) => {
+        await auth.signout({ refreshToken: transport.refreshTokenFrom(req, body.refreshToken ?? undefined), all: body.all, caller });
+        transport.clear(res);
+        return { message: "You've been signed out!" };
+      },
+    }),
+  ];
 }

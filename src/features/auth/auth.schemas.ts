@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
 import { bodyObject, booleanField, boundedString } from '../../lib/validation.js';
-import { emailField, passwordField, roleListField, usernameField, withPasswordPolicy } from '../users/user.schemas.js';
+import { passwordField, withPasswordPolicy } from '../passwords/password-policy.js';
+import { emailField, roleListField, usernameField } from '../users/user.schemas.js';
 
 export const signupSchema = bodyObject({
   username: usernameField,
@@ -29,6 +30,10 @@ export function refreshTokenIn(body: unknown): string | undefined {
   return value;
 }
 
+/** The refresh request as documented: validation is refreshTokenIn's (every failure a 403). */
+export const refreshRequest = z.object({
+  refreshToken: z.string().optional().describe('May be left out with cookie transport (the tg_refresh cookie is used).'),
+});
 
 /** Signout: everything optional; an empty body ends the session of the presented token. */
 export const signoutSchema = z
@@ -41,3 +46,21 @@ export const signoutSchema = z
   )
   .optional()
   .transform((body) => body ?? { refreshToken: undefined, all: false });
+
+export const tokenPair = z
+  .object({
+    accessToken: z.string().describe('JWT access token (omitted with cookie transport).'),
+    refreshToken: z.string().describe('Opaque refresh token (omitted with cookie transport).'),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int().describe('Access-token lifetime in seconds.'),
+  })
+  .meta({ id: 'TokenPair' });
+
+export const signinResult = tokenPair
+  .extend({
+    id: z.number().int(),
+    username: z.string(),
+    email: z.string(),
+    roles: z.array(z.string()).describe('Authorities, e.g. ROLE_USER, ROLE_ADMIN.'),
+  })
+  .meta({ id: 'SigninResult' });

@@ -1,6 +1,6 @@
 import { parse } from 'cookie';
 import type { CookieOptions, Request, Response } from 'express';
-import type { TokenPair } from './auth.service.js';
+import type { TokenPair } from '../sessions/session.service.js';
 
 /*
  * How tokens travel. By default in response bodies, as the tutorial's clients expect. With

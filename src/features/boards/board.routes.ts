@@ -1,24 +1,25 @@
-import { Router, type Response } from 'express';
-import type { RouteGuards } from '../../lib/guards.js';
+import { errors } from '../../lib/responses.js';
+import { defineRoute, sendText, type Access, type RouteDefinition } from '../../lib/route.js';
+import { ADMIN, MODERATOR } from '../../lib/roles.js';
 
-function sendText(res: Response, text: string): void {
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  res.send(text);
+function board(path: string, summary: string, text: string, access: Access): RouteDefinition {
+  return defineRoute({
+    method: 'get',
+    path,
+    summary,
+    tags: ['tutorial boards'],
+    access,
+    responses: { 200: { description: text, type: 'text' }, ...(access === 'public' ? {} : errors(401, 403)) },
+    handler: ({ res }) => sendText(res, text),
+  });
 }
 
-/**
- * The tutorial's /api/test boards: public, any signed-in user, moderators, admins. Full paths
- * in a router mounted at the root: the hottest routes pay for no mount point.
- */
-export function boardRoutes(guards: RouteGuards): Router {
-  const router = Router();
-  router.get('/api/test/all', (_req, res) => sendText(res, 'Public Content.'));
-  router.get('/api/test/user', guards.authenticated, (_req, res) => sendText(res, 'User Content.'));
-  router.get('/api/test/mod', guards.authenticated, guards.requireRole('moderator'), (_req, res) =>
-    sendText(res, 'Moderator Content.'),
-  );
-  router.get('/api/test/admin', guards.authenticated, guards.requireRole('admin'), (_req, res) =>
-    sendText(res, 'Admin Content.'),
-  );
-  return router;
+/** The tutorial's /api/test boards: public, any signed-in user, moderators, admins. */
+export function boardRoutes(): RouteDefinition[] {
+  return [
+    board('/api/test/all', 'Public content.', 'Public Content.', 'public'),
+    board('/api/test/user', 'Content for any signed-in user.', 'User Content.', 'signed-in'),
+    board('/api/test/mod', 'Content for moderators.', 'Moderator Content.', { role: MODERATOR }),
+    board('/api/test/admin', 'Content for admins.', 'Admin Content.', { role: ADMIN }),
+  ];
 }

@@ -1,5 +1,6 @@
-import express, { Router } from 'express';
+import express, { type RequestHandler } from 'express';
 import { createRequire } from 'node:module';
+import { defineRoute, type RouteDefinition } from '../../lib/route.js';
 
 const require = createRequire(import.meta.url);
 // Only the path helper: the package's main module would load the 1.5 MB bundle into the server.
@@ -8,17 +9,19 @@ const swaggerUiPath = require('swagger-ui-dist/absolute-path.js') as () => strin
 /** Swagger UI's own files are scripts and styles from this server: nothing from the internet. */
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
 
+export const DOCS_ASSETS_PATH = '/api/docs/assets';
+
 const page = `<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <title>Tokengate API</title>
-  <link rel="stylesheet" href="/api/docs/assets/swagger-ui.css">
+  <link rel="stylesheet" href="${DOCS_ASSETS_PATH}/swagger-ui.css">
 </head>
 <body>
   <div id="swagger-ui"></div>
-  <script src="/api/docs/assets/swagger-ui-bundle.js"></script>
-  <script src="/api/docs/assets/tokengate-init.js"></script>
+  <script src="${DOCS_ASSETS_PATH}/swagger-ui-bundle.js"></script>
+  <script src="${DOCS_ASSETS_PATH}/tokengate-init.js"></script>
 </body>
 </html>
 `;
@@ -27,18 +30,31 @@ const page = `<!doctype html>
 const init = `window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#swagger-ui', deepLinking: true, validatorUrl: null });\n`;
 
 /** GET /api/docs: an interactive page for the OpenAPI document, served from the swagger-ui-dist package. */
-export function docsRoutes(): Router {
-  const router = Router();
-  router.use((_req, res, next) => {
-    res.set('Content-Security-Policy', CSP);
-    next();
-  });
-  router.get('/', (_req, res) => {
-    res.type('html').send(page);
-  });
-  router.get('/assets/tokengate-init.js', (_req, res) => {
-    res.type('application/javascript').send(init);
-  });
-  router.use('/assets', express.static(swaggerUiPath(), { index: false, fallthrough: true, maxAge: '1h' }));
-  return router;
+export function docsRoutes(): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/docs',
+      summary: 'Interactive documentation of this API.',
+      tags: ['operations'],
+      access: 'public',
+      responses: { 200: { description: 'An HTML page.', type: 'html' } },
+      handler: ({ res }) => {
+        res.set('Content-Security-Policy', CSP).type('html').send(page);
+      },
+    }),
+  ];
+}
+
+/** The docs page's scripts and styles (files of a page, not API operations), under DOCS_ASSETS_PATH. */
+export function docsAssets(): RequestHandler[] {
+  const files = express.static(swaggerUiPath(), { index: false, fallthrough: true, maxAge: '1h' });
+  return [
+    (req, res, next) => {
+      res.set('Content-Security-Policy', CSP);
+      if (req.path === '/tokengate-init.js') res.type('application/javascript').send(init);
+      else next();
+    },
+    files,
+  ];
 }

@@ -1,7 +1,12 @@
-import { Router } from 'express';
+import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
+import { errors } from '../../lib/responses.js';
+import { defineRoute, type RouteDefinition } from '../../lib/route.js';
 
 const READY_TIMEOUT_MS = 2_000;
+
+const health = z.object({ status: z.literal('ok'), pid: z.number().int(), uptimeSeconds: z.number() }).meta({ id: 'Health' });
+const ready = z.object({ status: z.literal('ready'), database: z.literal('up') }).meta({ id: 'Ready' });
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -12,21 +17,34 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 /** Liveness (the process answers) and readiness (the database answers), for load balancers. */
-export function healthRoutes(ping: () => Promise<void>): Router {
-  const router = Router();
-
-  router.get('/healthz', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ status: 'ok', pid: process.pid, uptimeSeconds: Math.round(process.uptime()) });
-  });
-
-  router.get('/readyz', async (_req, res) => {
-    try {
-      await withTimeout(ping(), READY_TIMEOUT_MS);
-    } catch (error) {
-      throw new AppError('NOT_READY', undefined, { cause: error, headers: { 'Retry-After': '5' } });
-    }
-    res.set('Cache-Control', 'no-store').json({ status: 'ready', database: 'up' });
-  });
-
-  return router;
+export function healthRoutes(ping: () => Promise<void>): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/healthz',
+      summary: 'Liveness: the process answers.',
+      tags: ['operations'],
+      access: 'public',
+      noStore: true,
+      responses: { 200: { description: 'Alive.', schema: health } },
+      handler: () => ({ status: 'ok', pid: process.pid, uptimeSeconds: Math.round(process.uptime()) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/readyz',
+      summary: 'Readiness: the database answers.',
+      tags: ['operations'],
+      access: 'public',
+      noStore: true,
+      responses: { 200: { description: 'Ready.', schema: ready }, ...errors(503) },
+      handler: async () => {
+        try {
+          await withTimeout(ping(), READY_TIMEOUT_MS);
+        } catch (error) {
+          throw new AppError('NOT_READY', undefined, { cause: error, headers: { 'Retry-After': '5' } });
+        }
+        return { status: 'ready', database: 'up' };
+      },
+    }),
+  ];
 }

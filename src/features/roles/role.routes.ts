@@ -1,32 +1,59 @@
-import { Router } from 'express';
 import { z } from 'zod';
-import { callerOf } from '../../lib/guards.js';
+import { errors, messageBody } from '../../lib/responses.js';
+import { defineRoute, type RouteDefinition } from '../../lib/route.js';
+import { ADMIN } from '../../lib/roles.js';
 import { contextOf } from '../../lib/request-context.js';
-import { parseBody, stringField, strictBodyObject } from '../../lib/validation.js';
+import { stringField, strictBodyObject } from '../../lib/validation.js';
 import type { RoleService } from './role.service.js';
 
 export const ROLE_NAME_RULE = 'name must be 2 to 32 lowercase letters, digits, "_" or "-", starting with a letter';
 const roleName = stringField('name').regex(/^[a-z][a-z0-9_-]{1,31}$/, { error: ROLE_NAME_RULE });
 export const newRoleSchema = strictBodyObject({ name: roleName });
 
-/** /api/admin/roles, behind the admin guard. */
-export function roleRoutes(roles: RoleService): Router {
-  const router = Router();
+const role = z
+  .object({ id: z.number().int(), name: z.string(), builtin: z.boolean(), users: z.number().int() })
+  .meta({ id: 'Role' });
+const roleList = z.object({ roles: z.array(role) }).meta({ id: 'RoleList' });
 
-  router.get('/', async (_req, res) => {
-    res.json({ roles: await roles.list() });
-  });
+const access = { role: ADMIN } as const;
+const tags = ['administration'];
+const adminErrors = errors(400, 401, 403);
 
-  router.post('/', async (req, res) => {
-    const { name } = parseBody(newRoleSchema, req.body);
-    res.status(201).json(await roles.create(name, { id: callerOf(req).id, context: contextOf(req) }));
-  });
-
-  router.delete('/:name', async (req, res) => {
-    const name = parseBody(z.string().max(64), req.params.name);
-    await roles.remove(name, { id: callerOf(req).id, context: contextOf(req) });
-    res.json({ message: 'Role deleted.' });
-  });
-
-  return router;
+/** /api/admin/roles: the roles, and custom ones created and deleted. */
+export function roleRoutes(roles: RoleService): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/admin/roles',
+      summary: 'All roles.',
+      tags,
+      access,
+      responses: { 200: { description: 'Roles.', schema: roleList }, ...adminErrors },
+      handler: async () => ({ roles: await roles.list() }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/admin/roles',
+      summary: 'Create a custom role.',
+      tags,
+      access,
+      body: newRoleSchema,
+      status: 201,
+      responses: { 201: { description: 'Created.', schema: role }, ...adminErrors, ...errors(409) },
+      handler: ({ body, caller, req }) => roles.create(body.name, { id: caller.id, context: contextOf(req) }),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/admin/roles/:name',
+      summary: 'Delete a custom role.',
+      tags,
+      access,
+      params: z.object({ name: z.string().max(64) }),
+      responses: { 200: { description: 'Deleted.', schema: messageBody }, ...adminErrors, ...errors(404, 409) },
+      handler: async ({ params, caller, req }) => {
+        await roles.remove(params.name, { id: caller.id, context: contextOf(req) });
+        return { message: 'Role deleted.' };
+      },
+    }),
+  ];
 }

@@ -3,7 +3,7 @@ import { AppError } from '../../lib/errors.js';
 import type { RequestContext } from '../../lib/request-context.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { SessionService } from '../sessions/session.service.js';
-import { BUILTIN_ROLES, DEFAULT_ROLE } from './role.hierarchy.js';
+import { DEFAULT_ROLE, isBuiltinRole } from '../../lib/roles.js';
 import type { RoleRecord, RoleRepository } from './role.repository.js';
 
 export interface RoleView extends RoleRecord {
@@ -36,8 +36,6 @@ export interface RoleServiceDeps {
   audit: AuditLog;
 }
 
-const isBuiltin = (name: string) => (BUILTIN_ROLES as readonly string[]).includes(name);
-
 export function createRoleService({ db, roles, sessions, audit }: RoleServiceDeps): RoleService {
   return {
     async resolve(names, options = {}) {
@@ -50,7 +48,7 @@ export function createRoleService({ db, roles, sessions, audit }: RoleServiceDep
     },
 
     async list() {
-      return (await roles.listWithCounts()).map((r) => ({ ...r, builtin: isBuiltin(r.name) }));
+      return (await roles.listWithCounts()).map((r) => ({ ...r, builtin: isBuiltinRole(r.name) }));
     },
 
     async create(name, actor) {
@@ -67,16 +65,13 @@ export function createRoleService({ db, roles, sessions, audit }: RoleServiceDep
     },
 
     async remove(name, actor) {
-      if (isBuiltin(name)) throw new AppError('ROLE_BUILTIN');
+      if (isBuiltinRole(name)) throw new AppError('ROLE_BUILTIN');
       const [role] = await roles.findByNames([name]);
       if (!role) throw new AppError('ROLE_MISSING', `No role is named "${name}".`);
-      const afterCommit = await db.transaction(async (trx) => {
-        const holders = await roles.holders(role.id, trx);
-        const ended = await sessions.endAllOfUsersIn(trx, holders, 'roles-reduced');
+      await db.transaction(async (trx) => {
+        await sessions.end({ userIds: await roles.holders(role.id, trx) }, 'roles-reduced', trx);
         await roles.remove(role.id, trx);
-        return ended;
       });
-      afterCommit();
       await audit.record({ type: 'admin.role_deleted', actorId: actor.id, context: actor.context, details: { role: name } });
     },
   };

@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Transaction } from 'sequelize';
 import type { Clock } from '../../lib/clock.js';
-import type { Logger } from '../../lib/logger.js';
 import type { RevocationRepository } from './revocation.repository.js';
 
 /**
@@ -16,17 +15,13 @@ export interface RevocationList {
   record(sessionIds: readonly string[], trx?: Transaction): Promise<void>;
   /** Refuses their tokens in this instance at once (call after the transaction commits). */
   apply(sessionIds: readonly string[]): void;
-  /** Reads revocations written since the last poll (by any instance). */
+  /** Reads revocations written since the last poll (by any instance); a background job calls it. */
   poll(): Promise<void>;
-  start(): void;
-  stop(): void;
 }
 
 export interface RevocationListDeps {
   revocations: RevocationRepository;
   clock: Clock;
-  logger: Logger;
-  pollSeconds: number;
   /** How long an entry must live: the longest access-token lifetime, plus clock leeway. */
   entryTtlSeconds: number;
 }
@@ -40,13 +35,11 @@ const PAGE = 1000;
 const SETTLE_MS = 30_000;
 
 export function createRevocationList(deps: RevocationListDeps): RevocationList {
-  const { revocations, clock, logger } = deps;
+  const { revocations, clock } = deps;
   const revoked = new Map<string, number>();
   const observations: Array<{ maxId: number; at: number }> = [];
   let settledId = 0;
   let maxSeen = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let polling: Promise<void> | undefined;
 
   function expiry(): number {
     return clock.now() + deps.entryTtlSeconds * 1000;
@@ -91,24 +84,6 @@ export function createRevocationList(deps: RevocationListDeps): RevocationList {
       for (const id of sessionIds) revoked.set(id, expiresAt);
     },
 
-    poll() {
-      polling ??= readNew().finally(() => {
-        polling = undefined;
-      });
-      return polling;
-    },
-
-    start() {
-      if (timer) return;
-      timer = setInterval(() => {
-        this.poll().catch((error: unknown) => logger.warn({ err: error }, 'reading revocations failed; will retry'));
-      }, deps.pollSeconds * 1000);
-      timer.unref();
-    },
-
-    stop() {
-      clearInterval(timer);
-      timer = undefined;
-    },
+    poll: readNew,
   };
 }

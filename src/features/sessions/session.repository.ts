@@ -48,7 +48,7 @@ export interface SessionRepository {
   touch(sessionId: string, at: Date, idleExpiresAt: Date, trx: Transaction): Promise<void>;
   /** Ends the sessions that are still active among `ids`; returns those it ended. */
   revoke(ids: readonly string[], reason: string, at: Date, trx?: Transaction): Promise<string[]>;
-  activeIdsOfUser(userId: number, trx?: Transaction): Promise<string[]>;
+  activeIdsOfUsers(userIds: readonly number[], trx?: Transaction): Promise<string[]>;
   listActive(userId: number, now: Date): Promise<SessionRecord[]>;
   /** Deletes up to `limit` sessions that ended (revoked or expired); returns how many. */
   purgeEnded(now: Date, limit: number): Promise<number>;
@@ -144,10 +144,11 @@ export function createSessionRepository(db: Database): SessionRepository {
       return activeIds;
     },
 
-    async activeIdsOfUser(userId, trx) {
+    async activeIdsOfUsers(userIds, trx) {
+      if (userIds.length === 0) return [];
       const rows = await Session.findAll({
         attributes: ['id'],
-        where: { userId, revokedAt: null },
+        where: { userId: { [Op.in]: [...userIds] }, revokedAt: null },
         transaction: trx ?? null,
       });
       return rows.map((r) => r.id);

@@ -4,19 +4,21 @@ import type { Clock } from '../../lib/clock.js';
 import { constantTimeEqual } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import type { Proof } from '../../lib/proof.js';
 import { clip, type RequestContext } from '../../lib/request-context.js';
 import type { AuditLog } from '../audit/audit.service.js';
+import type { TokenService } from '../tokens/token.service.js';
 import { generateRefreshToken, hashSecret, newId, parseRefreshToken } from './refresh-token.js';
 import type { RevocationRepository } from './revocation.repository.js';
 import type { RevocationList } from './revocation.service.js';
 import type { RefreshTokenRecord, SessionRecord, SessionRepository } from './session.repository.js';
 
 /*
- * A session starts at signin and is carried by a refresh token. With rotation on, every refresh
- * exchanges the token for a new one; presenting an exchanged token again means it was copied, so
- * the whole session ends (RFC 9700 §4.14.2). A session also ends when unused for the idle
- * lifetime, at its absolute lifetime, or at signout; its access tokens are then refused through
- * the revocation list.
+ * A session starts when a credential has proven who someone is, and is carried by a refresh
+ * token. With rotation on, every refresh exchanges the token for a new one; presenting an
+ * exchanged token again means it was copied, so the whole session ends (RFC 9700 §4.14.2). A
+ * session also ends when unused for the idle lifetime, at its absolute lifetime, or at signout;
+ * its access tokens are then refused through the revocation list.
  */
 
 export type EndReason =
@@ -30,38 +32,50 @@ export type EndReason =
   | 'password-changed'
   | 'revoked-by-admin';
 
-export type SessionContext = RequestContext;
+/** Who tokens are issued to, read when a session starts and at every refresh (roles may change). */
+export interface Subject {
+  id: number;
+  username: string;
+  email: string;
+  roles: string[];
+  disabled: boolean;
+}
 
-export interface OpenedSession {
-  sessionId: string;
+/** A new access token and the refresh token that goes with it. */
+export interface TokenPair {
+  accessToken: string;
   refreshToken: string;
+  tokenType: 'Bearer';
+  /** Access-token lifetime in seconds. */
+  expiresIn: number;
 }
 
-export interface RefreshedSession extends OpenedSession {
-  userId: number;
+export interface StartedSession extends TokenPair {
+  sessionId: string;
+  subject: Subject;
 }
+
+/** Sessions to end: these, or every active one of these users (but `except`). */
+export type EndTarget = { sessionIds: readonly string[] } | { userIds: readonly number[]; except?: string | undefined };
 
 export interface SessionService {
-  open(userId: number, context: SessionContext): Promise<OpenedSession>;
-  /** Exchanges a refresh token; 403 AppErrors for every failure. */
-  refresh(token: string): Promise<RefreshedSession>;
+  /** Starts a session for a proven identity and issues its first tokens. */
+  start(proof: Proof, context: RequestContext): Promise<StartedSession>;
+  /** Exchanges a refresh token for new tokens; 403 AppErrors for every failure. */
+  refresh(token: string): Promise<TokenPair>;
   /** The session a genuine refresh token belongs to, whatever its state. */
   identify(token: string): Promise<{ sessionId: string; userId: number } | undefined>;
-  end(sessionIds: readonly string[], reason: EndReason): Promise<void>;
-  endAllOfUser(userId: number, reason: EndReason, except?: string): Promise<void>;
   /**
-   * Ends the users' sessions inside the caller's transaction, so that they end only if the
-   * change behind it commits. Call the returned function after the commit: it refuses their
-   * access tokens in this instance at once (other instances read the revocations it wrote).
+   * Ends sessions, inside `trx` when given (so that they end only if the change behind it
+   * commits). Their access tokens are refused in this instance once the transaction commits,
+   * and in every other instance at its next revocation poll. Returns the ids it ended.
    */
-  endAllOfUsersIn(trx: Transaction, userIds: readonly number[], reason: EndReason): Promise<() => void>;
+  end(target: EndTarget, reason: EndReason, trx?: Transaction): Promise<string[]>;
   /** Ends one of the user's own sessions; false when it is not theirs or not active. */
   endOwn(userId: number, sessionId: string): Promise<boolean>;
   listActive(userId: number): Promise<SessionRecord[]>;
   /** Deletes ended sessions, old exchanged tokens and expired revocations, in small batches. */
   purge(): Promise<{ sessions: number; tokens: number; revocations: number }>;
-  startJobs(): void;
-  stopJobs(): void;
 }
 
 export interface SessionServiceDeps {
@@ -69,6 +83,9 @@ export interface SessionServiceDeps {
   sessions: SessionRepository;
   revocations: RevocationRepository;
   revocationList: RevocationList;
+  tokens: TokenService;
+  /** The account behind a session (the users feature answers). */
+  subjects: (userId: number) => Promise<Subject | null>;
   audit: AuditLog;
   clock: Clock;
   logger: Logger;
@@ -77,30 +94,34 @@ export interface SessionServiceDeps {
 
 /** Exchanged tokens are kept this long to recognize their reuse, then purged. */
 export const ROTATED_TOKEN_RETENTION_MS = 24 * 3600 * 1000;
-const PURGE_INTERVAL_MS = 3600 * 1000;
 const PURGE_BATCH = 500;
 
 type RefreshOutcome =
-  | { kind: 'ok'; session: RefreshedSession }
+  | { kind: 'ok'; sessionId: string; userId: number; refreshToken: string }
   | { kind: 'unknown' | 'revoked' | 'expired' }
   | { kind: 'reused'; sessionId: string; userId: number };
 
 export function createSessionService(deps: SessionServiceDeps): SessionService {
-  const { db, sessions, revocations, revocationList, audit, clock, logger, config } = deps;
-  let purgeTimer: NodeJS.Timeout | undefined;
+  const { db, sessions, revocations, revocationList, tokens, subjects, audit, clock, logger, config } = deps;
 
   function genuine(record: RefreshTokenRecord | null, secret: string): record is RefreshTokenRecord {
     return record !== null && constantTimeEqual(Buffer.from(hashSecret(secret)), Buffer.from(record.secretHash));
   }
 
-  async function endInTransaction(ids: readonly string[], reason: EndReason): Promise<void> {
-    const at = new Date(clock.now());
-    const ended = await db.transaction(async (trx) => {
-      const endedIds = await sessions.revoke(ids, reason, at, trx);
-      await revocationList.record(endedIds, trx);
-      return endedIds;
-    });
-    revocationList.apply(ended);
+  async function endIn(trx: Transaction, target: EndTarget, reason: EndReason): Promise<string[]> {
+    const ids =
+      'sessionIds' in target
+        ? target.sessionIds
+        : (await sessions.activeIdsOfUsers(target.userIds, trx)).filter((id) => id !== target.except);
+    const ended = await sessions.revoke(ids, reason, new Date(clock.now()), trx);
+    await revocationList.record(ended, trx);
+    trx.afterCommit(() => revocationList.apply(ended));
+    return ended;
+  }
+
+  function pair(subject: Subject, sessionId: string, refreshToken: string): TokenPair {
+    const access = tokens.issueAccessToken({ id: subject.id, roles: subject.roles, sessionId });
+    return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn };
   }
 
   async function exchange(token: string): Promise<RefreshOutcome> {
@@ -113,8 +134,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       const { session } = record;
       if (session.revokedAt) return { kind: 'revoked' };
       const reuse = async (): Promise<RefreshOutcome> => {
-        await sessions.revoke([session.id], 'refresh-token-reuse', now, trx);
-        await revocationList.record([session.id], trx);
+        await endIn(trx, { sessionIds: [session.id] }, 'refresh-token-reuse');
         return { kind: 'reused', sessionId: session.id, userId: session.userId };
       };
       if (record.rotatedAt) return reuse();
@@ -129,12 +149,15 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       }
       const idleExpiresAt = new Date(Math.min(now.getTime() + config.refreshTtlSeconds * 1000, session.expiresAt.getTime()));
       await sessions.touch(session.id, now, idleExpiresAt, trx);
-      return { kind: 'ok', session: { sessionId: session.id, userId: session.userId, refreshToken } };
+      return { kind: 'ok', sessionId: session.id, userId: session.userId, refreshToken };
     });
   }
 
-  return {
-    async open(userId, context) {
+  const service: SessionService = {
+    async start(proof, context) {
+      const subject = await subjects(proof.userId);
+      // Deleted or disabled since the credential was checked: a race, refused like bad credentials.
+      if (!subject || subject.disabled) throw new AppError('INVALID_CREDENTIALS', undefined, { body: { accessToken: null } });
       const now = clock.now();
       const sessionId = newId();
       const token = generateRefreshToken();
@@ -143,7 +166,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         sessions.create(
           {
             id: sessionId,
-            userId,
+            userId: subject.id,
             now: new Date(now),
             idleExpiresAt: new Date(Math.min(now + config.refreshTtlSeconds * 1000, expiresAt.getTime())),
             expiresAt,
@@ -154,14 +177,12 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           trx,
         ),
       );
-      return { sessionId, refreshToken: token.token };
+      return { sessionId, subject, ...pair(subject, sessionId, token.token) };
     },
 
     async refresh(token) {
       const outcome = await exchange(token);
       switch (outcome.kind) {
-        case 'ok':
-          return outcome.session;
         case 'unknown':
           throw new AppError('REFRESH_TOKEN_NOT_FOUND');
         case 'revoked':
@@ -169,15 +190,20 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         case 'expired':
           throw new AppError('REFRESH_TOKEN_EXPIRED');
         case 'reused':
-          revocationList.apply([outcome.sessionId]);
           logger.warn({ sessionId: outcome.sessionId }, 'refresh token reused: session ended');
-          await audit.record({
-            type: 'refresh.reuse',
-            targetId: outcome.userId,
-            details: { sessionId: outcome.sessionId },
-          });
+          await audit.record({ type: 'refresh.reuse', targetId: outcome.userId, details: { sessionId: outcome.sessionId } });
           throw new AppError('REFRESH_TOKEN_REUSED');
+        case 'ok':
+          break;
       }
+      // Read again, so that a refreshed token carries the account's current roles.
+      const subject = await subjects(outcome.userId);
+      if (!subject) throw new AppError('REFRESH_TOKEN_NOT_FOUND');
+      if (subject.disabled) {
+        await service.end({ sessionIds: [outcome.sessionId] }, 'account-disabled');
+        throw new AppError('REFRESH_TOKEN_REVOKED');
+      }
+      return pair(subject, outcome.sessionId, outcome.refreshToken);
     },
 
     async identify(token) {
@@ -188,25 +214,14 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       return { sessionId: record.sessionId, userId: record.session.userId };
     },
 
-    end: endInTransaction,
-
-    async endAllOfUser(userId, reason, except) {
-      const ids = (await sessions.activeIdsOfUser(userId)).filter((id) => id !== except);
-      await endInTransaction(ids, reason);
-    },
-
-    async endAllOfUsersIn(trx, userIds, reason) {
-      const ids: string[] = [];
-      for (const userId of userIds) ids.push(...(await sessions.activeIdsOfUser(userId, trx)));
-      const ended = await sessions.revoke(ids, reason, new Date(clock.now()), trx);
-      await revocationList.record(ended, trx);
-      return () => revocationList.apply(ended);
+    end(target, reason, trx) {
+      return trx ? endIn(trx, target, reason) : db.transaction((own) => endIn(own, target, reason));
     },
 
     async endOwn(userId, sessionId) {
-      const own = await sessions.activeIdsOfUser(userId);
+      const own = await sessions.activeIdsOfUsers([userId]);
       if (!own.includes(sessionId)) return false;
-      await endInTransaction([sessionId], 'ended-by-user');
+      await service.end({ sessionIds: [sessionId] }, 'ended-by-user');
       return true;
     },
 
@@ -223,26 +238,10 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       };
       return {
         sessions: await count(() => sessions.purgeEnded(now, PURGE_BATCH)),
-        tokens: await count(() =>
-          sessions.purgeRotatedTokens(new Date(now.getTime() - ROTATED_TOKEN_RETENTION_MS), PURGE_BATCH),
-        ),
+        tokens: await count(() => sessions.purgeRotatedTokens(new Date(now.getTime() - ROTATED_TOKEN_RETENTION_MS), PURGE_BATCH)),
         revocations: await count(() => revocations.purgeExpired(now, PURGE_BATCH)),
       };
     },
-
-    startJobs() {
-      if (purgeTimer) return;
-      purgeTimer = setInterval(() => {
-        this.purge()
-          .then((purged) => logger.debug({ purged }, 'purged ended sessions'))
-          .catch((error: unknown) => logger.warn({ err: error }, 'purging sessions failed; will retry'));
-      }, PURGE_INTERVAL_MS);
-      purgeTimer.unref();
-    },
-
-    stopJobs() {
-      clearInterval(purgeTimer);
-      purgeTimer = undefined;
-    },
   };
+  return service;
 }

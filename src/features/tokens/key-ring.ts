@@ -8,7 +8,7 @@ import {
 } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { SigningAlgorithm } from '../../config/config.schema.js';
-import type { Clock } from '../../lib/clock.js';
+import { TOKEN_EXPIRY_MARGIN_SECONDS, type Clock } from '../../lib/clock.js';
 import { deriveKey, seal, sha256Hex, unseal } from '../../lib/crypto.js';
 import type { Logger } from '../../lib/logger.js';
 import type { JoseHeader } from './jwt.js';
@@ -57,19 +57,16 @@ export interface KeyRing {
   /** The public keys that verify now or will soon sign. */
   jwks(): { keys: PublicJwk[] };
   describe(): KeyInfo[];
-  /** Reads the stored keys; creates the first key, and rotates when due. */
+  /** Reads the stored keys; creates the first key, and rotates when due. A background job calls it. */
   load(): Promise<void>;
   /** Adds a new key that signs after the activation delay (or at once); returns it. */
   rotate(options?: { immediate?: boolean }): Promise<KeyInfo>;
-  start(): void;
-  stop(): void;
 }
 
 export const KEY_RELOAD_INTERVAL_MS = 30_000;
 /** A rotated-in key is published this long before it signs, so that every cache has seen it. */
 export const KEY_ACTIVATION_DELAY_MS = 10 * 60_000;
 export const JWKS_MAX_AGE_SECONDS = 300;
-const VERIFY_MARGIN_MS = 10_000;
 
 /** The ring for HS256: one shared secret, nothing to publish or rotate. */
 export function createSharedSecretRing(secret: string): KeyRing {
@@ -94,8 +91,6 @@ export function createSharedSecretRing(secret: string): KeyRing {
     load: () => Promise.resolve(),
     rotate: () =>
       Promise.reject(new Error('JWT_ALG=HS256 signs with JWT_SECRET: change the secret to rotate (all tokens become invalid)')),
-    start: () => undefined,
-    stop: () => undefined,
   };
 }
 
@@ -135,10 +130,9 @@ export function createStoredKeyRing(deps: StoredKeyRingDeps): KeyRing {
   const sealingKey = deriveKey(deps.secret, 'signing-key-encryption');
   const decrypted = new Map<string, LoadedKey>();
   let ring: LoadedKey[] = [];
-  let timer: NodeJS.Timeout | undefined;
 
   /** How long after its retirement a key still verifies: the life of the last token it signed. */
-  const verifiesFor = deps.accessTtlSeconds * 1000 + VERIFY_MARGIN_MS;
+  const verifiesFor = (deps.accessTtlSeconds + TOKEN_EXPIRY_MARGIN_SECONDS) * 1000;
   const live = (key: { retiresAt: number | undefined }, now: number) =>
     key.retiresAt === undefined || now < key.retiresAt + verifiesFor;
 
@@ -281,19 +275,6 @@ export function createStoredKeyRing(deps: StoredKeyRingDeps): KeyRing {
       const added = ring.find((key) => key.stored.generation === generation);
       if (!added) throw new Error('the new key was not stored');
       return info(added, clock.now());
-    },
-
-    start() {
-      if (timer) return;
-      timer = setInterval(() => {
-        this.load().catch((error: unknown) => logger.warn({ err: error }, 'reloading signing keys failed; will retry'));
-      }, KEY_RELOAD_INTERVAL_MS);
-      timer.unref();
-    },
-
-    stop() {
-      clearInterval(timer);
-      timer = undefined;
     },
   };
 }

@@ -1,5 +1,5 @@
-import type { Config } from '../../config/config.schema.js';
-import { epochSeconds, type Clock } from '../../lib/clock.js';
+import type { Config } from '../../config/config.loader.js';
+import { CLOCK_LEEWAY_SECONDS, epochSeconds, type Clock } from '../../lib/clock.js';
 import { randomToken } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
 import { signJwt, TokenRejectedError, verifyJwt } from './jwt.js';
@@ -7,7 +7,6 @@ import type { KeyRing } from './key-ring.js';
 import { createVerifiedTokenCache } from './verified-token-cache.js';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
-const CLOCK_LEEWAY_SECONDS = 5;
 /** Verified tokens kept in memory per instance (about 1 KB each). */
 export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 

@@ -1,6 +1,5 @@
 import { epochSeconds, type Clock } from '../../lib/clock.js';
-import type { Logger } from '../../lib/logger.js';
-import type { UserRepository } from './user.repository.js';
+import type { UserService } from './user.service.js';
 
 /**
  * Notices accounts that disappear or are disabled while their access tokens are still valid,
@@ -11,28 +10,22 @@ import type { UserRepository } from './user.repository.js';
 export interface AccountWatch {
   /** Records an accepted token; false when its account is gone. No I/O. */
   admit(claims: { id: number; iat: number; exp: number }): boolean;
-  /** Runs one check now (the timer calls it too). */
+  /** Checks the accounts behind recently accepted tokens; a background job calls it. */
   check(): Promise<void>;
-  start(): void;
-  stop(): void;
 }
 
 const BATCH_SIZE = 500;
 
 export interface AccountWatchDeps {
-  users: Pick<UserRepository, 'activeIds'>;
+  users: Pick<UserService, 'activeIds'>;
   clock: Clock;
-  logger: Logger;
-  intervalSeconds: number;
 }
 
-export function createAccountWatch({ users, clock, logger, intervalSeconds }: AccountWatchDeps): AccountWatch {
+export function createAccountWatch({ users, clock }: AccountWatchDeps): AccountWatch {
   /** user id → latest expiry among its accepted tokens (epoch seconds) */
   const active = new Map<number, number>();
   /** user id → when its absence was noticed; tokens issued until then are refused */
   const gone = new Map<number, number>();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
 
   async function runCheck(): Promise<void> {
     const now = epochSeconds(clock);
@@ -54,24 +47,6 @@ export function createAccountWatch({ users, clock, logger, intervalSeconds }: Ac
       return true;
     },
 
-    check() {
-      running ??= runCheck().finally(() => {
-        running = undefined;
-      });
-      return running;
-    },
-
-    start() {
-      if (intervalSeconds <= 0 || timer) return;
-      timer = setInterval(() => {
-        this.check().catch((error: unknown) => logger.warn({ err: error }, 'account check failed; will retry'));
-      }, intervalSeconds * 1000);
-      timer.unref();
-    },
-
-    stop() {
-      clearInterval(timer);
-      timer = undefined;
-    },
+    check: runCheck,
   };
 }

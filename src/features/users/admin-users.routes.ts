@@ -1,45 +1,93 @@
-import { Router, type Request } from 'express';
-import { callerOf } from '../../lib/guards.js';
-import { page } from '../../lib/paging.js';
 import { contextOf } from '../../lib/request-context.js';
-import { parseBody } from '../../lib/validation.js';
+import { errors, messageBody, page, paged } from '../../lib/responses.js';
+import { defineRoute, type Caller, type RouteDefinition } from '../../lib/route.js';
+import { ADMIN } from '../../lib/roles.js';
+import type { Request } from 'express';
 import type { Actor, AdminUserService } from './admin-users.service.js';
-import { idParam, newUserSchema, toUserQuery, userListQuerySchema, userPatchSchema } from './user.schemas.js';
+import { newUserSchema, toUserQuery, userIdParams, userListQuerySchema, userPatchSchema, userView } from './user.schemas.js';
 
-const actorOf = (req: Request): Actor => ({ id: callerOf(req).id, context: contextOf(req), via: 'api' });
-const idOf = (req: Request) => parseBody(idParam, req.params.id);
+const actorOf = (caller: Caller, req: Request): Actor => ({ id: caller.id, context: contextOf(req), via: 'api' });
 
-/** /api/admin/users, behind the admin guard. */
-export function adminUserRoutes(admin: AdminUserService): Router {
-  const router = Router();
+const access = { role: ADMIN } as const;
+const tags = ['administration'];
+const adminErrors = errors(400, 401, 403);
+const user = (description: string) => ({ description, schema: userView });
+const message = (description: string) => ({ description, schema: messageBody });
 
-  router.get('/', async (req, res) => {
-    const query = parseBody(userListQuerySchema, req.query);
-    const { items, total } = await admin.list(toUserQuery(query));
-    res.json(page(items, total, query.page, query.size));
-  });
-
-  router.post('/', async (req, res) => {
-    res.status(201).json(await admin.create(parseBody(newUserSchema, req.body), actorOf(req)));
-  });
-
-  router.get('/:id', async (req, res) => {
-    res.json(await admin.get(idOf(req)));
-  });
-
-  router.patch('/:id', async (req, res) => {
-    res.json(await admin.update(idOf(req), parseBody(userPatchSchema, req.body), actorOf(req)));
-  });
-
-  router.delete('/:id', async (req, res) => {
-    await admin.remove(idOf(req), actorOf(req));
-    res.json({ message: 'User deleted.' });
-  });
-
-  router.delete('/:id/sessions', async (req, res) => {
-    await admin.revokeSessions(idOf(req), actorOf(req));
-    res.json({ message: 'Sessions ended.' });
-  });
-
-  return router;
+/** /api/admin/users: accounts, for admins. */
+export function adminUserRoutes(admin: AdminUserService): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/admin/users',
+      summary: 'List and search users.',
+      tags,
+      access,
+      query: userListQuerySchema,
+      responses: { 200: { description: 'A page of users.', schema: paged(userView, 'UserPage') }, ...adminErrors },
+      handler: async ({ query }) => {
+        const { items, total } = await admin.list(toUserQuery(query));
+        return page(items, total, query.page, query.size);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/admin/users',
+      summary: 'Create a user with any roles.',
+      tags,
+      access,
+      body: newUserSchema,
+      status: 201,
+      responses: { 201: user('Created.'), ...adminErrors },
+      handler: ({ body, caller, req }) => admin.create(body, actorOf(caller, req)),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/admin/users/:id',
+      summary: 'One user.',
+      tags,
+      access,
+      params: userIdParams,
+      responses: { 200: user('The user.'), ...adminErrors, ...errors(404) },
+      handler: ({ params }) => admin.get(params.id),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/api/admin/users/:id',
+      summary: "Change a user's roles, disabled flag or email.",
+      description: 'Removing a role or disabling ends the user’s sessions. 409 when no active admin would remain.',
+      tags,
+      access,
+      params: userIdParams,
+      body: userPatchSchema,
+      responses: { 200: user('The user.'), ...adminErrors, ...errors(404, 409) },
+      handler: ({ params, body, caller, req }) => admin.update(params.id, body, actorOf(caller, req)),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/admin/users/:id',
+      summary: 'Delete a user and end their sessions.',
+      tags,
+      access,
+      params: userIdParams,
+      responses: { 200: message('Deleted.'), ...adminErrors, ...errors(404, 409) },
+      handler: async ({ params, caller, req }) => {
+        await admin.remove(params.id, actorOf(caller, req));
+        return { message: 'User deleted.' };
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/admin/users/:id/sessions',
+      summary: "End all of a user's sessions.",
+      tags,
+      access,
+      params: userIdParams,
+      responses: { 200: message('Ended.'), ...adminErrors, ...errors(404) },
+      handler: async ({ params, caller, req }) => {
+        await admin.revokeSessions(params.id, actorOf(caller, req));
+        return { message: 'Sessions ended.' };
+      },
+    }),
+  ];
 }

@@ -4,8 +4,9 @@ import type { RequestContext } from '../../lib/request-context.js';
 import type { AuditLog, AuditType } from '../audit/audit.service.js';
 import type { RoleService } from '../roles/role.service.js';
 import type { SessionService } from '../sessions/session.service.js';
-import { DuplicateIdentityError, type UserQuery, type UserRecord, type UserRepository } from './user.repository.js';
-import type { UserService } from './user.service.js';
+import { ADMIN } from '../../lib/roles.js';
+import type { UserQuery, UserRecord, UserRepository } from './user.repository.js';
+import { withIdentityChecks, type UserService } from './user.service.js';
 import { toUserView, type UserView } from './user.views.js';
 
 /** Who makes an administrative change: an admin through the API, or an operator at the CLI. */
@@ -97,14 +98,11 @@ export function createAdminUserService(deps: AdminUserServiceDeps): AdminUserSer
     async update(id, patch, actor) {
       if (patch.email !== undefined && (await users.isEmailTaken(patch.email, id))) throw new AppError('EMAIL_TAKEN');
       const granted = patch.roles === undefined ? undefined : await roles.resolve(patch.roles, { allowNone: true });
-      let before: UserRecord | undefined;
-      let afterCommit = () => undefined as void;
-      try {
-        await db.transaction(async (trx) => {
+      const before = await withIdentityChecks(() =>
+        db.transaction(async (trx) => {
           await users.lockAdmins(trx);
           const user = await users.findById(id, trx);
           if (!user) throw new AppError('USER_NOT_FOUND', `User ${id} not found.`);
-          before = user;
           if (patch.email !== undefined) await users.updateEmail(id, patch.email, trx);
           if (granted) await users.setRoles(id, granted.map((r) => r.id), trx);
           if (patch.disabled !== undefined) await users.setDisabled(id, patch.disabled, trx);
@@ -112,45 +110,39 @@ export function createAdminUserService(deps: AdminUserServiceDeps): AdminUserSer
           const names = granted?.map((r) => r.name) ?? user.roles;
           const demoted = user.roles.some((role) => !names.includes(role));
           const disabling = patch.disabled === true && !user.disabled;
-          if (user.roles.includes('admin') && (!names.includes('admin') || disabling)) {
+          if (user.roles.includes(ADMIN) && (!names.includes(ADMIN) || disabling)) {
             if ((await users.countActiveAdmins(trx)) === 0) throw new AppError('LAST_ADMIN');
           }
           if (demoted || disabling) {
-            afterCommit = await sessions.endAllOfUsersIn(trx, [id], disabling ? 'account-disabled' : 'roles-reduced');
+            await sessions.end({ userIds: [id] }, disabling ? 'account-disabled' : 'roles-reduced', trx);
           }
-        });
-      } catch (error) {
-        if (error instanceof DuplicateIdentityError) throw new AppError('EMAIL_TAKEN');
-        throw error;
-      }
-      afterCommit();
+          return user;
+        }),
+      );
       const after = await existing(id);
       await record('admin.user_updated', actor, after, {
         changes: { ...patch },
-        before: { roles: before?.roles, disabled: before?.disabled, email: before?.email },
+        before: { roles: before.roles, disabled: before.disabled, email: before.email },
       });
       return toUserView(after);
     },
 
     async remove(id, actor) {
-      let removed: UserRecord | undefined;
-      const afterCommit = await db.transaction(async (trx) => {
+      const removed = await db.transaction(async (trx) => {
         await users.lockAdmins(trx);
         const user = await users.findById(id, trx);
         if (!user) throw new AppError('USER_NOT_FOUND', `User ${id} not found.`);
-        removed = user;
-        const ended = await sessions.endAllOfUsersIn(trx, [id], 'account-deleted');
+        await sessions.end({ userIds: [id] }, 'account-deleted', trx);
         await users.remove(id, trx);
-        if (user.roles.includes('admin') && (await users.countActiveAdmins(trx)) === 0) throw new AppError('LAST_ADMIN');
-        return ended;
+        if (user.roles.includes(ADMIN) && (await users.countActiveAdmins(trx)) === 0) throw new AppError('LAST_ADMIN');
+        return user;
       });
-      afterCommit();
-      if (removed) await record('admin.user_deleted', actor, removed.id, { username: removed.username, roles: removed.roles });
+      await record('admin.user_deleted', actor, removed.id, { username: removed.username, roles: removed.roles });
     },
 
     async revokeSessions(id, actor) {
       const user = await existing(id);
-      await sessions.endAllOfUser(id, 'revoked-by-admin');
+      await sessions.end({ userIds: [id] }, 'revoked-by-admin');
       await record('admin.sessions_revoked', actor, user);
     },
   };

@@ -2,6 +2,7 @@ import { Op, Transaction, UniqueConstraintError, type Order, type WhereOptions }
 import type { Database } from '../../db/database.js';
 import type { UserRow } from '../../db/models.js';
 import { emailKey, usernameKey } from '../../lib/identity.js';
+import { ADMIN } from '../../lib/roles.js';
 
 export interface UserRecord {
   id: number;
@@ -216,14 +217,14 @@ export function createUserRepository(db: Database): UserRepository {
     async countActiveAdmins(trx) {
       return User.count({
         where: { disabled: false },
-        include: [{ model: Role, as: 'roles', where: { name: 'admin' }, attributes: [], through: { attributes: [] } }],
+        include: [{ model: Role, as: 'roles', where: { name: ADMIN }, attributes: [], through: { attributes: [] } }],
         distinct: true,
         transaction: trx,
       });
     },
 
     async lockAdmins(trx) {
-      await Role.findOne({ where: { name: 'admin' }, transaction: trx, lock: Transaction.LOCK.UPDATE });
+      await Role.findOne({ where: { name: ADMIN }, transaction: trx, lock: Transaction.LOCK.UPDATE });
     },
 
     async activeIds(ids) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { normalizeUsername } from '../../lib/identity.js';
 import { booleanField, boundedString, stringField, strictBodyObject } from '../../lib/validation.js';
-import { passwordProblem, PASSWORD_MAX, PASSWORD_MIN } from './password-policy.js';
+import { passwordField, withPasswordPolicy } from '../passwords/password-policy.js';
 import { USER_SORT_FIELDS, type UserQuery, type UserSortField } from './user.repository.js';
 
 /**
@@ -21,8 +21,6 @@ export const emailField = stringField('email').pipe(
   z.email({ error: 'email must be a valid email address' }).max(254, { error: 'email must be at most 254 characters' }),
 );
 
-export const passwordField = boundedString('password', PASSWORD_MIN, PASSWORD_MAX);
-
 /** Role names: a list, or one name (as a form sends a single value). */
 export const roleListField = z.preprocess(
   (value) => (typeof value === 'string' ? [value] : value),
@@ -32,15 +30,6 @@ export const roleListField = z.preprocess(
     })
     .max(10, { error: 'roles may name at most 10 roles' }),
 );
-
-/** Applies the password policy to a body with username, email and password. */
-export function withPasswordPolicy<T extends { username: string; email: string; password: string }>(
-  account: T,
-  ctx: z.RefinementCtx,
-): void {
-  const problem = passwordProblem(account.password, account);
-  if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: problem });
-}
 
 export const emailChangeSchema = strictBodyObject({ email: emailField });
 
@@ -95,8 +84,22 @@ export function toUserQuery(input: z.output<typeof userListQuerySchema>): UserQu
 }
 
 /** A positive integer id from the path. */
-export const idParam = z.coerce
+const idParam = z.coerce
   .number({ error: 'the id in the path must be a positive whole number' })
   .int({ error: 'the id in the path must be a positive whole number' })
   .positive({ error: 'the id in the path must be a positive whole number' })
   .max(2 ** 31 - 1, { error: 'the id in the path must be a positive whole number' });
+
+export const userIdParams = z.object({ id: idParam });
+
+/** A user as the API shows it. */
+export const userView = z
+  .object({
+    id: z.number().int(),
+    username: z.string(),
+    email: z.string(),
+    roles: z.array(z.string()).describe('Role names, e.g. user, moderator, admin.'),
+    disabled: z.boolean(),
+    createdAt: z.string().describe('ISO 8601 time.'),
+  })
+  .meta({ id: 'User' });

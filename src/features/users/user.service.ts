@@ -1,7 +1,9 @@
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../lib/errors.js';
-import type { PasswordHasher } from './password-hasher.js';
-import { DuplicateIdentityError, type UserRepository } from './user.repository.js';
+import type { PasswordHasher } from '../passwords/password-hasher.js';
+import { DuplicateIdentityError, type UserRecord, type UserRepository } from './user.repository.js';
+
+export type { UserRecord } from './user.repository.js';
 
 export interface NewAccount {
   username: string;
@@ -11,9 +13,19 @@ export interface NewAccount {
   disabled?: boolean | undefined;
 }
 
+/** Accounts, for the other features: they never touch the users tables themselves. */
 export interface UserService {
   /** Creates an account; 400 when the username or email is taken. Returns the new id. */
   register(account: NewAccount): Promise<number>;
+  findByUsername(username: string): Promise<UserRecord | null>;
+  findById(id: number): Promise<UserRecord | null>;
+  /** The account, or USER_NOT_FOUND. */
+  get(id: number): Promise<UserRecord>;
+  updatePasswordHash(id: number, passwordHash: string): Promise<void>;
+  /** 400 EMAIL_TAKEN when another account has it. */
+  changeEmail(id: number, email: string): Promise<void>;
+  /** Which of `ids` still exist and are not disabled. */
+  activeIds(ids: readonly number[]): Promise<Set<number>>;
 }
 
 export interface UserServiceDeps {
@@ -26,6 +38,16 @@ function takenError(field: 'username' | 'email'): AppError {
   return new AppError(field === 'username' ? 'USERNAME_TAKEN' : 'EMAIL_TAKEN');
 }
 
+/** Runs `work`; a unique-index refusal becomes USERNAME_TAKEN or EMAIL_TAKEN. */
+export async function withIdentityChecks<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof DuplicateIdentityError) throw takenError(error.field);
+    throw error;
+  }
+}
+
 export function createUserService({ db, users, hasher }: UserServiceDeps): UserService {
   return {
     async register({ username, email, password, roleIds, disabled }) {
@@ -33,12 +55,25 @@ export function createUserService({ db, users, hasher }: UserServiceDeps): UserS
       if (await users.isUsernameTaken(username)) throw takenError('username');
       if (await users.isEmailTaken(email)) throw takenError('email');
       const passwordHash = await hasher.hash(password);
-      try {
-        return await db.transaction((trx) => users.create({ username, email, passwordHash, roleIds, disabled }, trx));
-      } catch (error) {
-        if (error instanceof DuplicateIdentityError) throw takenError(error.field);
-        throw error;
-      }
+      return withIdentityChecks(() => db.transaction((trx) => users.create({ username, email, passwordHash, roleIds, disabled }, trx)));
     },
+
+    findByUsername: (username) => users.findByUsername(username),
+    findById: (id) => users.findById(id),
+
+    async get(id) {
+      const user = await users.findById(id);
+      if (!user) throw new AppError('USER_NOT_FOUND', `User ${id} not found.`);
+      return user;
+    },
+
+    updatePasswordHash: (id, passwordHash) => users.updatePasswordHash(id, passwordHash),
+
+    async changeEmail(id, email) {
+      if (await users.isEmailTaken(email, id)) throw takenError('email');
+      await withIdentityChecks(() => users.updateEmail(id, email));
+    },
+
+    activeIds: (ids) => users.activeIds(ids),
   };
 }

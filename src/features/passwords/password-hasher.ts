@@ -1,8 +1,9 @@
 import bcrypt from 'bcryptjs';
+import { DEFAULT_HASH_CONCURRENCY } from '../../config/config.schema.js';
 import { ExecutorFullError, type BoundedExecutor } from '../../lib/bounded-executor.js';
 import { randomToken } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
-import { hashPool, type Argon2Options } from './hash-pool.js';
+import { hashThreads, type Argon2Options } from './hash-threads.js';
 
 /** argon2id cost. OWASP's minimum is 19 MiB of memory, 2 iterations, 1 lane. */
 export interface Argon2Params {
@@ -39,19 +40,20 @@ export function isBcryptHash(hash: string): boolean {
 }
 
 /**
- * argon2id on Tokengate's hashing threads (see hash-pool.ts); bcryptjs, for tutorial-era hashes,
- * in small slices between other callbacks.
+ * argon2id on Tokengate's hashing threads (see hash-threads.ts), `threads` of them; bcryptjs,
+ * for tutorial-era hashes, in small slices between other callbacks.
  */
-export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2): PasswordHasher {
+export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2, threads = DEFAULT_HASH_CONCURRENCY): PasswordHasher {
   const options: Argon2Options = { algorithm: 2, ...params };
-  const hashArgon2 = async (password: string) => String(await hashPool.run({ op: 'hash', password, options }));
+  const pool = hashThreads(threads);
+  const hashArgon2 = async (password: string) => String(await pool.run({ op: 'hash', password, options }));
   // Made at once, so that even the first unknown-user signin costs exactly one verify.
   const dummyHash = hashArgon2(randomToken());
   dummyHash.catch(() => undefined);
 
   async function verifyArgon2(hash: string, password: string): Promise<boolean> {
     try {
-      return (await hashPool.run({ op: 'verify', hash, password })) === true;
+      return (await pool.run({ op: 'verify', hash, password })) === true;
     } catch {
       return false;
     }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { codePoints } from '../../lib/validation.js';
+import type { z } from 'zod';
+import { boundedString, codePoints } from '../../lib/validation.js';
 
 /*
  * NIST SP 800-63B: 8 to 128 characters, no composition rules, and no password that is known to
@@ -42,4 +43,15 @@ export function passwordProblem(password: string, account: { username: string; e
     return 'password is one of the most commonly used passwords, which attackers try first; choose another';
   }
   return undefined;
+}
+
+export const passwordField = boundedString('password', PASSWORD_MIN, PASSWORD_MAX);
+
+/** Applies the password policy to a body with username, email and password. */
+export function withPasswordPolicy<T extends { username: string; email: string; password: string }>(
+  account: T,
+  ctx: z.RefinementCtx,
+): void {
+  const problem = passwordProblem(account.password, account);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: problem });
 }

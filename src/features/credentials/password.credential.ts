@@ -1,0 +1,92 @@
+import { AppError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import type { Proof } from '../../lib/proof.js';
+import type { RequestContext } from '../../lib/request-context.js';
+import type { AuditLog } from '../audit/audit.service.js';
+import type { PasswordHasher } from '../passwords/password-hasher.js';
+import type { UserRecord, UserService } from '../users/user.service.js';
+import type { AccountThrottle } from './account-throttle.js';
+
+export interface PasswordInput {
+  username: string;
+  password: string;
+}
+
+/** Proving identity with a username and password. */
+export interface PasswordCredential {
+  /**
+   * Who signs in with this username and password. An unknown user, a wrong password and a
+   * disabled account get the same 401 after the same work; the account throttle applies.
+   */
+  prove(input: PasswordInput, context: RequestContext): Promise<Proof>;
+  /** Checks the current password of a signed-in user (for changes that need it), under the throttle. */
+  confirm(user: Pick<UserRecord, 'username' | 'passwordHash'>, password: string, context: RequestContext): Promise<void>;
+}
+
+export interface PasswordCredentialDeps {
+  users: UserService;
+  hasher: PasswordHasher;
+  throttle: AccountThrottle;
+  audit: AuditLog;
+  logger: Logger;
+}
+
+type FailureReason = 'unknown-user' | 'wrong-password' | 'disabled';
+
+export function createPasswordCredential({ users, hasher, throttle, audit, logger }: PasswordCredentialDeps): PasswordCredential {
+  /** One answer for every failure, after the same work, whatever the reason. */
+  async function refuse(input: PasswordInput, context: RequestContext, reason: FailureReason, userId?: number): Promise<never> {
+    const wait = await throttle.failed(input.username);
+    await audit.record({ type: 'signin.failure', targetId: userId, username: input.username, context, details: { reason } });
+    if (wait !== undefined) {
+      await audit.record({ type: 'signin.throttled', targetId: userId, username: input.username, context, details: { wait } });
+    }
+    throw new AppError('INVALID_CREDENTIALS', undefined, { body: { accessToken: null } });
+  }
+
+  async function holdBack(username: string, ip: string | undefined, message: string, body?: Record<string, unknown>) {
+    const wait = await throttle.retryAfter(username, ip);
+    if (wait === undefined) return;
+    throw new AppError('SIGNIN_THROTTLED', `${message} Try again in ${wait} seconds.`, {
+      headers: { 'Retry-After': String(wait) },
+      body,
+    });
+  }
+
+  /** Hashes written by the tutorial or with other parameters are replaced after a good signin. */
+  async function upgrade(userId: number, hash: string | null, password: string): Promise<void> {
+    if (!hash || !hasher.needsRehash(hash)) return;
+    try {
+      await users.updatePasswordHash(userId, await hasher.hash(password));
+    } catch (error) {
+      logger.warn({ err: error, userId }, 'could not upgrade a password hash; will retry at next signin');
+    }
+  }
+
+  return {
+    async prove(input, context) {
+      await holdBack(input.username, context.ip, 'Too many failed signins for this account.', { accessToken: null });
+      const user = await users.findByUsername(input.username);
+      // The same work for an unknown user, a wrong password and a disabled account.
+      if (!user) {
+        await hasher.verifyNothing(input.password);
+        return refuse(input, context, 'unknown-user');
+      }
+      if (!(await hasher.verify(user.passwordHash, input.password))) return refuse(input, context, 'wrong-password', user.id);
+      if (user.disabled) return refuse(input, context, 'disabled', user.id);
+      await throttle.succeeded(input.username, context.ip);
+      await upgrade(user.id, user.passwordHash, input.password);
+      return { userId: user.id, amr: ['pwd'] };
+    },
+
+    async confirm(user, password, context) {
+      await holdBack(user.username, context.ip, 'Too many wrong passwords for this account.');
+      if (!(await hasher.verify(user.passwordHash, password))) {
+        await throttle.failed(user.username);
+        throw new AppError('WRONG_CURRENT_PASSWORD', undefined, {
+          errors: [{ field: 'currentPassword', message: 'currentPassword is not the current password' }],
+        });
+      }
+    },
+  };
+}
