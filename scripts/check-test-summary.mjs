@@ -21,10 +21,10 @@ for (const name of required) {
 }
 for (const name of required) {
   const t = summary.projects[name];
-  if (t) console.log(`${name}: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
+  if (t) console.log(`Node.js ${summary.node}, ${name}: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
 }
 if (problems.length > 0) {
   console.error(`check-test-summary: FAILED\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`${summary.total.passed} passed, ${summary.total.failed} failed`);
+console.log(`Node.js ${summary.node}: ${summary.total.passed} passed, ${summary.total.failed} failed`);

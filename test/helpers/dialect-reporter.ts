@@ -27,9 +27,9 @@ export default class DialectReporter implements Reporter {
       total.skipped += t.skipped;
       return `  ${name.padEnd(9)} ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`;
     });
-    process.stdout.write(`\nTests by project:\n${lines.join('\n')}\n`);
+    process.stdout.write(`\nTests by project (Node.js ${process.version}):\n${lines.join('\n')}\n`);
     process.stdout.write(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped\n`);
     mkdirSync('test-results', { recursive: true });
-    writeFileSync('test-results/summary.json', `${JSON.stringify({ projects: tallies, total }, null, 2)}\n`);
+    writeFileSync('test-results/summary.json', `${JSON.stringify({ node: process.version, projects: tallies, total }, null, 2)}\n`);
   }
 }
