@@ -22,6 +22,7 @@ import { createAdminUserService, type AdminUserService } from './features/users/
 import { createUserRepository } from './features/users/user.repository.js';
 import { createUserService, type UserService } from './features/users/user.service.js';
 import { createBoundedExecutor, type BoundedExecutor } from './lib/bounded-executor.js';
+import { deriveKey } from './lib/crypto.js';
 import { systemClock, TOKEN_EXPIRY_MARGIN_SECONDS, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 
@@ -75,7 +76,10 @@ export function createKeyRing({ config, db, logger, clock = systemClock }: Servi
 /** The composition root of the services: each built once, with its dependencies passed explicitly. */
 export function createServices(deps: ServiceDeps): Services {
   const { config, db, logger, clock = systemClock, redis } = deps;
-  const hashing = createBoundedExecutor(config.hashing.concurrency, config.hashing.queue);
+  const hashing = createBoundedExecutor({
+    concurrency: config.hashing.concurrency,
+    maxWaitMs: config.hashing.maxWaitSeconds * 1000,
+  });
   const hasher = limitHashing(deps.hasher ?? createPasswordHasher(OWASP_ARGON2, config.hashing.concurrency), hashing);
   const audit = createAuditLog({ events: createAuditRepository(db), clock, logger });
   const keys = createKeyRing(deps);
@@ -103,6 +107,7 @@ export function createServices(deps: ServiceDeps): Services {
     audit,
     clock,
     logger,
+    successorKey: deriveKey(config.serverSecret, 'refresh-token-successor'),
     config: config.sessions,
   });
   const roleService = createRoleService({ db, roles: createRoleRepository(db), sessions, audit });

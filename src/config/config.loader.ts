@@ -81,12 +81,15 @@ export interface LoadContext {
 function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) {
   const dataDir = path.resolve(cwd, env.DATA_DIR);
   const shared = env.JWT_ALG === 'HS256';
+  const serverSecret = resolveSecret(shared ? 'JWT_SECRET' : 'AUTH_SECRET', env, dataDir, findings);
   if (!shared && env.JWT_SECRET) {
     findings.warnings.push(`JWT_SECRET is ignored: JWT_ALG=${env.JWT_ALG} signs with stored keys (set JWT_ALG=HS256 to use it).`);
   }
   return {
     env: env.NODE_ENV,
     dataDir,
+    /** The server's secret (AUTH_SECRET, or JWT_SECRET with HS256): keys for other purposes derive from it. */
+    serverSecret,
     http: {
       port: env.PORT,
       host: env.HOST,
@@ -99,9 +102,9 @@ function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) 
       audience: env.JWT_AUDIENCE,
       algorithm: env.JWT_ALG,
       /** The shared HS256 secret (JWT_SECRET); only with JWT_ALG=HS256. */
-      secret: shared ? resolveSecret('JWT_SECRET', env, dataDir, findings) : undefined,
+      secret: shared ? serverSecret : undefined,
       /** Encrypts the stored private keys (AUTH_SECRET); only with asymmetric algorithms. */
-      keyEncryptionSecret: shared ? undefined : resolveSecret('AUTH_SECRET', env, dataDir, findings),
+      keyEncryptionSecret: shared ? undefined : serverSecret,
       accessTtlSeconds: env.ACCESS_TOKEN_TTL,
       keyRotationSeconds: env.KEY_ROTATION_INTERVAL,
     },
@@ -109,6 +112,7 @@ function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) 
       refreshTtlSeconds: env.REFRESH_TOKEN_TTL,
       maxAgeSeconds: env.SESSION_MAX_AGE,
       rotation: env.REFRESH_TOKEN_ROTATION,
+      reuseIntervalSeconds: env.REFRESH_TOKEN_REUSE_INTERVAL,
       revocationPollSeconds: env.REVOCATION_POLL_INTERVAL,
       cookies: env.COOKIE_TRANSPORT,
     },
@@ -120,7 +124,7 @@ function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) 
       accountMaxDelaySeconds: env.ACCOUNT_THROTTLE_MAX,
     },
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
-    hashing: { concurrency: env.HASH_CONCURRENCY, queue: env.HASH_QUEUE ?? env.HASH_CONCURRENCY * 8 },
+    hashing: { concurrency: env.HASH_CONCURRENCY, maxWaitSeconds: env.HASH_MAX_WAIT },
     accounts: { checkIntervalSeconds: env.ACCOUNT_CHECK_INTERVAL },
     signup: { allowRoles: env.ALLOW_SIGNUP_ROLES },
     log: {

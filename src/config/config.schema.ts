@@ -154,6 +154,12 @@ export const settings = {
     description:
       "A new refresh token on every refresh, with reuse detection. `false` keeps the signin's token for the whole session (for clients that never store a new one).",
   }),
+  REFRESH_TOKEN_REUSE_INTERVAL: setting({
+    schema: duration(0, 300),
+    default: '10s',
+    description:
+      'A rotated refresh token presented again within this time (two tabs refreshing at once, a retry after a lost answer) gets the same new token back instead of ending the session; `0` turns it off.',
+  }),
   REVOCATION_POLL_INTERVAL: setting({
     schema: duration(1, 60),
     default: '1s',
@@ -212,10 +218,11 @@ export const settings = {
     shown: 'cores',
     description: 'Password hashes computed at once, each on a hashing thread of its own.',
   }),
-  HASH_QUEUE: setting({
-    schema: count(0, 10_000),
-    shown: '8 × `HASH_CONCURRENCY`',
-    description: 'Hashes that may wait for a slot; beyond that, signin and signup answer 503 at once.',
+  HASH_MAX_WAIT: setting({
+    schema: duration(0, 60),
+    default: '2s',
+    description:
+      'A signin or signup is admitted while its password hash would wait less than this (hashes ahead × the measured time of one ÷ `HASH_CONCURRENCY`); beyond it, 503 with `Retry-After` at once.',
   }),
   ALLOW_SIGNUP_ROLES: setting({
     schema: booleanText,

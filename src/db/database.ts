@@ -1,14 +1,34 @@
 import path from 'node:path';
 import sqlite3 from 'sqlite3';
-import { ConnectionError, QueryTypes, Sequelize, TimeoutError, Transaction, type Options } from 'sequelize';
+import { ConnectionError, Op, QueryTypes, Sequelize, TimeoutError, Transaction, type Options, type WhereOperators } from 'sequelize';
 import type { Logger } from '../lib/logger.js';
 import { defineModels, type Models } from './models.js';
 
 /** MariaDB is served by the mysql dialect (mysql2 driver), which speaks to both servers. */
 export type Dialect = 'sqlite' | 'mysql' | 'postgres';
 
+/**
+ * Bound parameters for model queries. Sequelize 6 binds the values of INSERT and UPDATE, but
+ * writes those of a SELECT or DELETE condition into the SQL text; these put a `$name`
+ * placeholder there instead and the value into `bind`, which the query options carry:
+ * `const p = db.params(); User.findOne(p.options({ where: { email: p.eq(email) } }))`.
+ */
+export interface BoundParams {
+  readonly bind: Record<string, unknown>;
+  /** The placeholder text for `value`, e.g. `$p0`, for a literal. */
+  placeholder(value: unknown): string;
+  /** A placeholder for `value`, as a value in a condition. */
+  ref(value: unknown): ReturnType<Sequelize['literal']>;
+  eq(value: unknown): WhereOperators;
+  in(values: readonly unknown[]): WhereOperators;
+  /** The query options with the bound values added (Sequelize's option types omit `bind`). */
+  options<T extends object>(options: T): T;
+}
+
 export interface Database {
   readonly sequelize: Sequelize;
+  /** A fresh set of bound parameters for one query. */
+  params(): BoundParams;
   readonly dialect: Dialect;
   readonly models: Models;
   /**
@@ -156,10 +176,31 @@ export function createDatabase(url: string, logger: Logger): Database {
     }
   }
 
+  function params(): BoundParams {
+    const bind: Record<string, unknown> = {};
+    const placeholder = (value: unknown) => {
+      const name = `p${Object.keys(bind).length}`;
+      // SQLite keeps times as text in Sequelize's format, and compares them as text.
+      bind[name] = value instanceof Date && dialect === 'sqlite' ? sequelize.escape(value).slice(1, -1) : value;
+      return `$${name}`;
+    };
+    const ref = (value: unknown) => sequelize.literal(placeholder(value));
+    return {
+      bind,
+      placeholder,
+      ref,
+      options: (options) => ({ ...options, bind }),
+      eq: (value) => ({ [Op.eq]: ref(value) }),
+      // An empty list would be `IN ()`: a placeholder for NULL matches nothing, as intended.
+      in: (values) => ({ [Op.in]: values.length > 0 ? values.map(ref) : [ref(null)] }),
+    };
+  }
+
   return {
     sequelize,
     dialect,
     models,
+    params,
     transaction,
     ping: async () => {
       await sequelize.query('SELECT 1', { type: QueryTypes.SELECT });

@@ -1,6 +1,7 @@
 import { Umzug } from 'umzug';
 import type { Logger } from '../lib/logger.js';
 import type { Database } from './database.js';
+import { withMigrationLock } from './migration-lock.js';
 import { createMigrationStorage } from './migration-storage.js';
 import { migrations } from './migrations/index.js';
 import type { MigrationContext } from './migrations/migration.js';
@@ -33,8 +34,16 @@ export function createMigrator(db: Database, logger: Logger): Migrator {
   });
 }
 
+/**
+ * Runs `work` with the migrator while no other process migrates this database (concurrent first
+ * starts of several instances: each migration runs once, the others wait and find nothing to do).
+ */
+export function withMigrator<T>(db: Database, logger: Logger, work: (migrator: Migrator) => Promise<T>): Promise<T> {
+  return withMigrationLock(db, logger, MIGRATIONS_TABLE, () => work(createMigrator(db, logger)));
+}
+
 /** Applies every pending migration; returns their names. */
 export async function migrateToLatest(db: Database, logger: Logger): Promise<string[]> {
-  const applied = await createMigrator(db, logger).up();
+  const applied = await withMigrator(db, logger, (migrator) => migrator.up());
   return applied.map((m) => m.name);
 }

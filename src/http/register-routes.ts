@@ -1,6 +1,6 @@
 import type { Express, RequestHandler } from 'express';
 import type { Access, RateLimitName, RouteDefinition } from '../lib/route.js';
-import { parseBody } from '../lib/validation.js';
+import { parseBody, refuseControlCharacters } from '../lib/validation.js';
 import type { RouteGuards } from './guards.js';
 
 export interface RouteMiddleware {
@@ -20,8 +20,11 @@ function handlerOf(route: RouteDefinition): RequestHandler {
   const send = (res: Parameters<RequestHandler>[1], result: unknown) => {
     if (result !== undefined && !res.headersSent) res.status(route.status ?? 200).json(result);
   };
+  const parts = (['body', 'query', 'params'] as const).filter((part) => route[part] !== undefined);
   return (req, res) => {
     if (route.noStore) res.setHeader('Cache-Control', 'no-store');
+    // Before any schema: no part of a request reaches the database with a control character in it.
+    for (const part of parts) refuseControlCharacters(req[part]);
     const result = route.handler({
       body: route.body ? parseBody(route.body, req.body) : undefined,
       query: route.query ? parseBody(route.query, req.query) : undefined,

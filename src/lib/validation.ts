@@ -65,3 +65,40 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
   const errors = toFieldErrors(result.error);
   throw new AppError('VALIDATION_FAILED', [...new Set(errors.map((e) => e.message))].join('; '), { errors });
 }
+
+/** C0 control characters and DEL: no field of the API accepts them. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * The path of the first string anywhere in `value` that holds a control character (NUL and the
+ * rest of C0, DEL), e.g. `username` or `roles.1`; undefined when there is none.
+ */
+export function findControlCharacter(value: unknown): string | undefined {
+  // Iterative, with paths as linked lists: a deeply nested body costs neither stack nor copies.
+  type Path = { key: string; parent: Path } | undefined;
+  const name = (path: Path): string => {
+    const keys: string[] = [];
+    for (let at = path; at; at = at.parent) keys.unshift(at.key);
+    return keys.join('.') || 'body';
+  };
+  const pending: Array<[unknown, Path]> = [[value, undefined]];
+  while (pending.length > 0) {
+    const [current, path] = pending.pop()!;
+    if (typeof current === 'string') {
+      if (CONTROL.test(current)) return name(path);
+    } else if (current !== null && typeof current === 'object') {
+      const entries = Object.entries(current);
+      for (let i = entries.length - 1; i >= 0; i--) pending.push([entries[i]![1], { key: entries[i]![0], parent: path }]);
+    }
+  }
+  return undefined;
+}
+
+/** 400 naming the field when a request part holds a control character. */
+export function refuseControlCharacters(value: unknown): void {
+  const field = findControlCharacter(value);
+  if (field === undefined) return;
+  const message = `${field} must not contain control characters`;
+  throw new AppError('VALIDATION_FAILED', message, { errors: [{ field, message }] });
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Response } from 'supertest';
-import { startApp, type TestApp } from '../helpers/app.js';
+import { createUser, startApp, type TestApp } from '../helpers/app.js';
 
 let app: TestApp;
 
@@ -101,6 +101,27 @@ describe('malformed requests get a clear 4xx JSON answer', () => {
       });
     });
   }
+
+  it.each([
+    ['a NUL in the signin username', '/api/auth/signin', { username: 'ali\u0000ce', password: 'long-enough' }, 'username'],
+    ['a NUL in the signin password', '/api/auth/signin', { username: 'alice', password: 'long-\u0000enough' }, 'password'],
+    ['an escape character in a signup email', '/api/auth/signup', { username: 'someone', email: 'a\u001b@example.test', password: 'long enough pw' }, 'email'],
+    ['a DEL in a role name of signup', '/api/auth/signup', { username: 'someone', email: 'a@example.test', password: 'long enough pw', roles: ['user', 'x\u007f'] }, 'roles.1'],
+  ])('%s → 400 naming the field', async (_name, path, body, field) => {
+    const res = await app.http().post(path).send(body);
+    expectJsonError(res, 400, 'VALIDATION_FAILED');
+    expect(res.body.errors).toEqual([{ field, message: `${field} must not contain control characters` }]);
+  });
+
+  it('control characters in a query parameter or a path parameter → 400 naming it', async () => {
+    const admin = await createUser(app, ['admin']);
+    const search = await app.http().get('/api/admin/users?search=%00').set('x-access-token', admin.accessToken);
+    expectJsonError(search, 400, 'VALIDATION_FAILED');
+    expect(search.body.errors).toEqual([{ field: 'search', message: 'search must not contain control characters' }]);
+    const session = await app.http().delete('/api/auth/sessions/%01').set('x-access-token', admin.accessToken);
+    expectJsonError(session, 400, 'VALIDATION_FAILED');
+    expect(session.body.errors[0].field).toBe('id');
+  });
 
   it('an unknown route → 404 JSON', async () => {
     const res = await app.http().get('/api/nothing-here');

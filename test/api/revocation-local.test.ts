@@ -11,7 +11,7 @@ let app: TestApp;
 let admin: TestUser;
 
 beforeAll(async () => {
-  app = await startApp({ env: { REVOCATION_POLL_INTERVAL: '60s', ACCOUNT_CHECK_INTERVAL: '0' } });
+  app = await startApp({ env: { REVOCATION_POLL_INTERVAL: '60s', ACCOUNT_CHECK_INTERVAL: '0', REFRESH_TOKEN_REUSE_INTERVAL: '0' } });
   admin = await createUser(app, ['admin']);
 });
 afterAll(async () => {

@@ -135,25 +135,67 @@ describe('rotation', () => {
     }
   });
 
-  it('10 parallel refreshes of one token leave at most one live successor, and none fails with 500', async () => {
-    const user = await createUser(app);
-    const responses = await Promise.all(Array.from({ length: 10 }, () => refresh(app, user.refreshToken)));
-    const statuses = responses.map((r) => r.status);
-    expect(statuses.every((s) => s === 200 || s === 403)).toBe(true);
-    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(1);
-
-    const successors = responses.filter((r) => r.status === 200).map((r) => r.body.refreshToken as string);
-    const usable = await Promise.all(successors.map(async (token) => (await refresh(app, token)).status === 200));
-    expect(usable.filter(Boolean).length).toBeLessThanOrEqual(1);
-
-    const live = await app.db.sequelize.query<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM refresh_tokens t JOIN sessions s ON s.id = t.${app.db.sequelize.getQueryInterface().quoteIdentifier('sessionId')}
-       WHERE s.${app.db.sequelize.getQueryInterface().quoteIdentifier('userId')} = :userId
-       AND t.${app.db.sequelize.getQueryInterface().quoteIdentifier('rotatedAt')} IS NULL
-       AND s.${app.db.sequelize.getQueryInterface().quoteIdentifier('revokedAt')} IS NULL`,
-      { replacements: { userId: user.id }, type: QueryTypes.SELECT },
+  /** Refresh tokens of the user's sessions that are still live (not exchanged, session not ended). */
+  async function liveTokens(target: TestApp, userId: number): Promise<number> {
+    const q = (name: string) => target.db.sequelize.getQueryInterface().quoteIdentifier(name);
+    const rows = await target.db.sequelize.query<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM refresh_tokens t JOIN sessions s ON s.id = t.${q('sessionId')}
+       WHERE s.${q('userId')} = :userId AND t.${q('rotatedAt')} IS NULL AND s.${q('revokedAt')} IS NULL`,
+      { replacements: { userId }, type: QueryTypes.SELECT },
     );
-    expect(Number(live[0]!.n)).toBeLessThanOrEqual(1);
+    return Number(rows[0]!.n);
+  }
+
+  it('parallel refreshes of one token on two instances all succeed with the same successor, and leave one live token', async () => {
+    const other = await startApp({ database: app.database });
+    try {
+      const user = await createUser(app);
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => refresh(i % 2 ? other : app, user.refreshToken)),
+      );
+      expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
+      const successors = new Set(responses.map((r) => r.body.refreshToken as string));
+      expect(successors.size).toBe(1);
+      expect(await liveTokens(app, user.id)).toBe(1);
+      for (const res of responses) await board(app, res.body.accessToken).expect(200);
+      // The one successor carries the session on, on either instance.
+      await refresh(other, [...successors][0]).expect(200);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a rotated token presented after REFRESH_TOKEN_REUSE_INTERVAL still ends the session', async () => {
+    const clock = manualClock();
+    const timed = await startApp({ clock, database: app.database, env: { REFRESH_TOKEN_REUSE_INTERVAL: '10s' } });
+    try {
+      const user = await createUser(timed);
+      const next = await refresh(timed, user.refreshToken).expect(200);
+      clock.advance(9_000);
+      expect((await refresh(timed, user.refreshToken).expect(200)).body.refreshToken).toBe(next.body.refreshToken);
+      clock.advance(2_000);
+      expect((await refresh(timed, user.refreshToken).expect(403)).body.code).toBe('REFRESH_TOKEN_REUSED');
+      expect((await refresh(timed, next.body.refreshToken).expect(403)).body.code).toBe('REFRESH_TOKEN_REVOKED');
+      await board(timed, next.body.accessToken).expect(401);
+    } finally {
+      await timed.close();
+    }
+  });
+
+  it('with REFRESH_TOKEN_REUSE_INTERVAL=0, parallel refreshes have one winner, and the reuse ends the session', async () => {
+    const strict = await startApp({ database: app.database, env: { REFRESH_TOKEN_REUSE_INTERVAL: '0' } });
+    try {
+      const user = await createUser(strict);
+      const responses = await Promise.all(Array.from({ length: 10 }, () => refresh(strict, user.refreshToken)));
+      const statuses = responses.map((r) => r.status);
+      expect(statuses.every((s) => s === 200 || s === 403)).toBe(true);
+      const winners = responses.filter((r) => r.status === 200);
+      expect(winners).toHaveLength(1);
+      await refresh(strict, winners[0]!.body.refreshToken).expect(403);
+      expect(await liveTokens(strict, user.id)).toBe(0);
+    } finally {
+      await strict.close();
+    }
   });
 });
 

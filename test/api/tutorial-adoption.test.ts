@@ -116,6 +116,7 @@ describe("adopting a database created by the tutorial's server", () => {
         ['createdAt', 'email', 'id', 'password', 'updatedAt', 'username'].sort(),
       );
       expect(await qi.tableExists('tokengate_migrations')).toBe(false);
+      expect(await qi.tableExists('tokengate_migration_lock')).toBe(false);
       expect(await rows(database, 'SELECT * FROM users ORDER BY id')).toEqual(before);
 
       // Once an operator resolves the clash, the same migration goes through.
@@ -143,5 +144,34 @@ describe("adopting a database created by the tutorial's server", () => {
     } finally {
       await db.close();
     }
+  });
+});
+
+describe('rows written behind Tokengate’s back', () => {
+  it('a user inserted with plain SQL after the takeover signs in, and gets its normalized keys', async () => {
+    const database = await tutorialDatabase(tutorialUsers);
+    const app = await startApp({ database });
+    cleanup.push(() => app.close());
+    // What the tutorial's own server (still running beside Tokengate) would write: no normalized keys.
+    const bcrypt = (await import('bcryptjs')).default;
+    const qi = app.db.sequelize.getQueryInterface();
+    const now = new Date();
+    await qi.bulkInsert('users', [
+      { username: 'Latecomer', email: 'Late@Example.com', password: bcrypt.hashSync('late-password', 8), createdAt: now, updatedAt: now },
+    ]);
+    const [row] = await app.db.sequelize.query<{ id: number }>(`SELECT id FROM users WHERE username = 'Latecomer'`, { type: QueryTypes.SELECT });
+    await qi.bulkInsert('user_roles', [{ userId: row!.id, roleId: 1, createdAt: now, updatedAt: now }]);
+
+    const signin = await app.http().post('/api/auth/signin').send({ username: 'latecomer', password: 'late-password' }).expect(200);
+    expect(signin.body).toMatchObject({ username: 'Latecomer', roles: ['ROLE_USER'] });
+    const q = (name: string) => qi.quoteIdentifier(name);
+    const [keys] = await app.db.sequelize.query<{ u: string; e: string }>(
+      `SELECT ${q('usernameNormalized')} AS u, ${q('emailNormalized')} AS e FROM users WHERE id = ${row!.id}`,
+      { type: QueryTypes.SELECT },
+    );
+    expect(keys).toEqual({ u: 'latecomer', e: 'late@example.com' });
+    // Now the unique keys see it: its name and address cannot be taken again.
+    const clash = await app.http().post('/api/auth/signup').send({ username: 'LATECOMER', email: 'late@example.com', password: 'another-password' });
+    expect(clash.body.message).toBe('Failed! Username is already in use!');
   });
 });

@@ -58,7 +58,7 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
       RATE_LIMIT_IP: '1000000',
       RATE_LIMIT_IP_FAILURES: '1000000',
       ACCOUNT_THROTTLE_AFTER: '0',
-      HASH_QUEUE: '1000',
+      HASH_MAX_WAIT: '60s',
       ...options.env,
     },
     process.cwd(),

@@ -10,7 +10,7 @@ afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 describe('graceful shutdown', () => {
   it('SIGTERM during slow requests: every one of them completes, then the process exits 0', async () => {
     // One argon2id hash at a time at OWASP cost: eight signins take a good while to answer.
-    const server = await startServer({ cwd, env: { HASH_CONCURRENCY: '1', HASH_QUEUE: '50', LOG_LEVEL: 'info' } });
+    const server = await startServer({ cwd, env: { HASH_CONCURRENCY: '1', HASH_MAX_WAIT: '60s', LOG_LEVEL: 'info' } });
     const account = { username: 'patient', email: 'patient@example.test', password: 'a-long-password' };
     const post = (body: object) =>
       fetch(`${server.url}/api/auth/signin`, {
@@ -24,9 +24,16 @@ describe('graceful shutdown', () => {
       body: JSON.stringify(account),
     });
 
-    const inFlight = Array.from({ length: 8 }, () => post(account));
+    let answered = 0;
+    const inFlight = Array.from({ length: 8 }, () => post(account).finally(() => answered++));
     const firstDone = Promise.race(inFlight);
-    await new Promise((r) => setTimeout(r, 50));
+    // SIGTERM once the server holds all eight (hashing or waiting to), however busy the machine is.
+    for (;;) {
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      const hashes = [...metrics.matchAll(/^tokengate_password_hashes\{state="(?:running|waiting)"\} (\d+)/gm)];
+      if (hashes.reduce((sum, m) => sum + Number(m[1]), 0) + answered >= 8) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const exit = server.stop('SIGTERM');
     const responses = await Promise.all(inFlight);
     await firstDone;

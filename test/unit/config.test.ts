@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       refreshTtlSeconds: 7 * 86400,
       maxAgeSeconds: 30 * 86400,
       rotation: true,
+      reuseIntervalSeconds: 10,
       revocationPollSeconds: 1,
       cookies: false,
     });

@@ -1,4 +1,4 @@
-import { Op, type WhereOptions } from 'sequelize';
+import { Op, type Order, type WhereOptions } from 'sequelize';
 import type { Database } from '../../db/database.js';
 
 export interface NewAuditEvent {
@@ -51,26 +51,29 @@ export function createAuditRepository(db: Database): AuditRepository {
     },
 
     async list(query) {
+      const p = db.params();
       const conditions: WhereOptions[] = [];
-      if (query.userId !== undefined) conditions.push({ [Op.or]: [{ actorId: query.userId }, { targetId: query.userId }] });
+      if (query.userId !== undefined) {
+        conditions.push({ [Op.or]: [{ actorId: p.eq(query.userId) }, { targetId: p.eq(query.userId) }] });
+      }
       if (query.type !== undefined) {
+        // A prefix compared as a prefix: no LIKE, so "_" and "%" are ordinary characters.
+        const { type } = query;
         conditions.push(
-          query.type.endsWith('.')
-            ? { type: { [Op.startsWith]: query.type } }
-            : { type: query.type },
+          type.endsWith('.')
+            ? db.sequelize.where(db.sequelize.fn('substr', db.sequelize.col('type'), 1, type.length), p.ref(type))
+            : { type: p.eq(type) },
         );
       }
-      if (query.from) conditions.push({ createdAt: { [Op.gte]: query.from } });
-      if (query.to) conditions.push({ createdAt: { [Op.lt]: query.to } });
-      const { rows, count } = await AuditEvent.findAndCountAll({
-        where: { [Op.and]: conditions },
-        order: [
-          ['createdAt', 'DESC'],
-          ['id', 'DESC'],
-        ],
-        offset: query.offset,
-        limit: query.limit,
-      });
+      if (query.from) conditions.push({ createdAt: { [Op.gte]: p.ref(query.from) } });
+      if (query.to) conditions.push({ createdAt: { [Op.lt]: p.ref(query.to) } });
+      const order: Order = [
+        ['createdAt', 'DESC'],
+        ['id', 'DESC'],
+      ];
+      const { rows, count } = await AuditEvent.findAndCountAll(
+        p.options({ where: { [Op.and]: conditions }, order, offset: query.offset, limit: query.limit }),
+      );
       return {
         items: rows.map((r) => ({
           id: r.id,

@@ -84,9 +84,9 @@ export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2, thread
 }
 
 /**
- * The hasher behind a bounded executor: at most N hashes in flight and a short queue; past
- * that, 503 with Retry-After at once, so that a signin flood can neither exhaust memory nor
- * starve other requests.
+ * The hasher behind a bounded executor: at most N hashes in flight, and a hash admitted only
+ * while its expected wait is short; past that, 503 with Retry-After at once, so that a signin
+ * flood can neither exhaust memory nor starve other requests.
  */
 export function limitHashing(hasher: PasswordHasher, executor: BoundedExecutor): PasswordHasher {
   const run = async <T>(task: () => Promise<T>): Promise<T> => {
@@ -95,7 +95,7 @@ export function limitHashing(hasher: PasswordHasher, executor: BoundedExecutor):
     } catch (error) {
       if (error instanceof ExecutorFullError) {
         throw new AppError('OVERLOADED', 'The server is busy checking passwords. Please retry in a moment.', {
-          headers: { 'Retry-After': '1' },
+          headers: { 'Retry-After': String(error.retryAfterSeconds) },
         });
       }
       throw error;

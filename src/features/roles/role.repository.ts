@@ -1,4 +1,4 @@
-import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
+import { UniqueConstraintError, type Order, type Transaction } from 'sequelize';
 import type { Database } from '../../db/database.js';
 import type { RoleRow } from '../../db/models.js';
 
@@ -23,11 +23,8 @@ export function createRoleRepository(db: Database): RoleRepository {
   return {
     async findByNames(names, trx) {
       if (names.length === 0) return [];
-      const rows = await Role.findAll({
-        where: { name: { [Op.in]: [...names] } },
-        order: [['id', 'ASC']],
-        transaction: trx ?? null,
-      });
+      const p = db.params();
+      const rows = await Role.findAll(p.options({ where: { name: p.in(names) }, order: [['id', 'ASC']] as Order, transaction: trx ?? null }));
       return rows.map((r) => ({ id: r.id, name: r.name }));
     },
 
@@ -39,7 +36,8 @@ export function createRoleRepository(db: Database): RoleRepository {
     },
 
     async create(name, trx) {
-      if ((await Role.count({ where: { name }, transaction: trx })) > 0) return undefined;
+      const p = db.params();
+      if ((await Role.count(p.options({ where: { name: p.eq(name) }, transaction: trx }))) > 0) return undefined;
       // The tutorial's roles table has no auto-increment: take the next id inside the transaction.
       const next = ((await Role.max<number | null, RoleRow>('id', { transaction: trx })) ?? 0) + 1;
       try {
@@ -52,13 +50,16 @@ export function createRoleRepository(db: Database): RoleRepository {
     },
 
     async holders(roleId, trx) {
-      const rows = await UserRole.findAll({ attributes: ['userId'], where: { roleId }, transaction: trx ?? null });
+      const p = db.params();
+      const rows = await UserRole.findAll(p.options({ attributes: ['userId'], where: { roleId: p.eq(roleId) }, transaction: trx ?? null }));
       return rows.map((r) => r.userId);
     },
 
     async remove(roleId, trx) {
-      await UserRole.destroy({ where: { roleId }, transaction: trx });
-      await Role.destroy({ where: { id: roleId }, transaction: trx });
+      const p = db.params();
+      await UserRole.destroy(p.options({ where: { roleId: p.eq(roleId) }, transaction: trx }));
+      const r = db.params();
+      await Role.destroy(r.options({ where: { id: r.eq(roleId) }, transaction: trx }));
     },
   };
 }

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { randomToken, sha256Hex } from '../../lib/crypto.js';
 
 /*
@@ -37,4 +38,17 @@ export function generateRefreshToken(): NewRefreshToken {
 export function parseRefreshToken(token: string): ParsedRefreshToken | undefined {
   const match = FORMAT.exec(token);
   return match ? { id: match[1]!, secret: match[2]! } : undefined;
+}
+
+/**
+ * The token that replaces `presented` at rotation, derived from it with a server-side key, so
+ * that every instance computes the same one: a refresh that races another with the same token
+ * (two tabs, a retried request) gets the same successor back, and there is never a second one.
+ * Only the holder of the presented token (and the server) can compute it; only its hash is stored.
+ */
+export function successorOf(presented: string, key: Buffer): NewRefreshToken {
+  const mac = (purpose: string) => createHmac('sha256', key).update(`${purpose}:${presented}`).digest();
+  const id = mac('id').subarray(0, 16).toString('base64url');
+  const secret = mac('secret').toString('base64url');
+  return { id, token: `${id}.${secret}`, secretHash: hashSecret(secret) };
 }

@@ -1,4 +1,4 @@
-import { Op, type Transaction } from 'sequelize';
+import { Op, type Order, type Transaction } from 'sequelize';
 import type { Database } from '../../db/database.js';
 
 export interface RevocationRecord {
@@ -26,20 +26,25 @@ export function createRevocationRepository(db: Database): RevocationRepository {
     },
 
     async after(afterId, now, limit) {
-      const rows = await Revocation.findAll({
-        attributes: ['id', 'sessionId', 'expiresAt'],
-        where: { id: { [Op.gt]: afterId }, expiresAt: { [Op.gt]: now } },
-        order: [['id', 'ASC']],
-        limit,
-        raw: true,
-      });
+      const p = db.params();
+      const rows = await Revocation.findAll(
+        p.options({
+          attributes: ['id', 'sessionId', 'expiresAt'],
+          where: { id: { [Op.gt]: p.ref(afterId) }, expiresAt: { [Op.gt]: p.ref(now) } },
+          order: [['id', 'ASC']] as Order,
+          limit,
+          raw: true,
+        }),
+      );
       return rows.map((r) => ({ id: r.id, sessionId: r.sessionId, expiresAt: new Date(r.expiresAt) }));
     },
 
     async purgeExpired(now, limit) {
-      const old = await Revocation.findAll({ attributes: ['id'], where: { expiresAt: { [Op.lte]: now } }, limit });
+      const p = db.params();
+      const old = await Revocation.findAll(p.options({ attributes: ['id'], where: { expiresAt: { [Op.lte]: p.ref(now) } }, limit }));
       if (old.length === 0) return 0;
-      return Revocation.destroy({ where: { id: { [Op.in]: old.map((r) => r.id) } } });
+      const d = db.params();
+      return Revocation.destroy(d.options({ where: { id: d.in(old.map((r) => r.id)) } }));
     },
   };
 }

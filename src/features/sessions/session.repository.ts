@@ -1,4 +1,4 @@
-import { Op, type Transaction } from 'sequelize';
+import { Op, Transaction, type Order } from 'sequelize';
 import type { Database } from '../../db/database.js';
 import type { SessionRow } from '../../db/models.js';
 
@@ -41,7 +41,11 @@ export interface NewTokenRow {
 
 export interface SessionRepository {
   create(session: NewSession, token: NewTokenRow, trx: Transaction): Promise<void>;
-  findToken(id: string, trx?: Transaction): Promise<RefreshTokenRecord | null>;
+  /**
+   * A token and its session. `locked` reads the latest committed row and holds a shared lock on it
+   * (MySQL's repeatable read would otherwise answer from the transaction's first snapshot).
+   */
+  findToken(id: string, trx?: Transaction, locked?: boolean): Promise<RefreshTokenRecord | null>;
   /** Marks a token as exchanged; false when another request already did (a race or a replay). */
   markRotated(tokenId: string, at: Date, trx: Transaction): Promise<boolean>;
   addToken(token: NewTokenRow, trx: Transaction): Promise<void>;
@@ -70,11 +74,6 @@ function toRecord(row: SessionRow): SessionRecord {
   };
 }
 
-const activeAt = (now: Date) => ({
-  revokedAt: null,
-  idleExpiresAt: { [Op.gt]: now },
-  expiresAt: { [Op.gt]: now },
-});
 
 export function createSessionRepository(db: Database): SessionRepository {
   const { Session, RefreshToken } = db.models;
@@ -97,11 +96,16 @@ export function createSessionRepository(db: Database): SessionRepository {
       await RefreshToken.create(token, { transaction: trx });
     },
 
-    async findToken(id, trx) {
-      const row = await RefreshToken.findByPk(id, {
-        include: [{ model: Session, as: 'session', required: true }],
-        transaction: trx ?? null,
-      });
+    async findToken(id, trx, locked = false) {
+      const p = db.params();
+      const row = await RefreshToken.findOne(
+        p.options({
+          where: { id: p.eq(id) },
+          include: [{ model: Session, as: 'session', required: true }],
+          transaction: trx ?? null,
+          ...(locked && db.dialect !== 'sqlite' ? { lock: Transaction.LOCK.SHARE } : {}),
+        }),
+      );
       if (!row?.session) return null;
       return {
         id: row.id,
@@ -112,11 +116,9 @@ export function createSessionRepository(db: Database): SessionRepository {
       };
     },
 
+    // Sequelize binds the values and the condition of an UPDATE itself.
     async markRotated(tokenId, at, trx) {
-      const [count] = await RefreshToken.update(
-        { rotatedAt: at },
-        { where: { id: tokenId, rotatedAt: null }, transaction: trx },
-      );
+      const [count] = await RefreshToken.update({ rotatedAt: at }, { where: { id: tokenId, rotatedAt: null }, transaction: trx });
       return count === 1;
     },
 
@@ -130,11 +132,10 @@ export function createSessionRepository(db: Database): SessionRepository {
 
     async revoke(ids, reason, at, trx) {
       if (ids.length === 0) return [];
-      const active = await Session.findAll({
-        attributes: ['id'],
-        where: { id: { [Op.in]: [...ids] }, revokedAt: null },
-        transaction: trx ?? null,
-      });
+      const p = db.params();
+      const active = await Session.findAll(
+        p.options({ attributes: ['id'], where: { id: p.in(ids), revokedAt: { [Op.is]: null } }, transaction: trx ?? null }),
+      );
       const activeIds = active.map((s) => s.id);
       if (activeIds.length === 0) return [];
       await Session.update(
@@ -146,42 +147,47 @@ export function createSessionRepository(db: Database): SessionRepository {
 
     async activeIdsOfUsers(userIds, trx) {
       if (userIds.length === 0) return [];
-      const rows = await Session.findAll({
-        attributes: ['id'],
-        where: { userId: { [Op.in]: [...userIds] }, revokedAt: null },
-        transaction: trx ?? null,
-      });
+      const p = db.params();
+      const rows = await Session.findAll(
+        p.options({ attributes: ['id'], where: { userId: p.in(userIds), revokedAt: { [Op.is]: null } }, transaction: trx ?? null }),
+      );
       return rows.map((r) => r.id);
     },
 
     async listActive(userId, now) {
-      const rows = await Session.findAll({ where: { userId, ...activeAt(now) }, order: [['createdAt', 'DESC']] });
+      const p = db.params();
+      const active = { revokedAt: { [Op.is]: null }, idleExpiresAt: { [Op.gt]: p.ref(now) }, expiresAt: { [Op.gt]: p.ref(now) } };
+      const order: Order = [['createdAt', 'DESC']];
+      const rows = await Session.findAll(p.options({ where: { userId: p.eq(userId), ...active }, order }));
       return rows.map(toRecord);
     },
 
     async purgeEnded(now, limit) {
-      const ended = await Session.findAll({
-        attributes: ['id'],
-        where: {
-          [Op.or]: [{ revokedAt: { [Op.ne]: null } }, { idleExpiresAt: { [Op.lte]: now } }, { expiresAt: { [Op.lte]: now } }],
-        },
-        limit,
-      });
+      const p = db.params();
+      const ended = await Session.findAll(
+        p.options({
+          attributes: ['id'],
+          where: {
+            [Op.or]: [{ revokedAt: { [Op.ne]: null } }, { idleExpiresAt: { [Op.lte]: p.ref(now) } }, { expiresAt: { [Op.lte]: p.ref(now) } }],
+          },
+          limit,
+        }),
+      );
       if (ended.length === 0) return 0;
       const ids = ended.map((s) => s.id);
       // Tokens first: not every database cascades (SQLite only with foreign keys on).
-      await RefreshToken.destroy({ where: { sessionId: { [Op.in]: ids } } });
-      return Session.destroy({ where: { id: { [Op.in]: ids } } });
+      const t = db.params();
+      await RefreshToken.destroy(t.options({ where: { sessionId: t.in(ids) } }));
+      const d = db.params();
+      return Session.destroy(d.options({ where: { id: d.in(ids) } }));
     },
 
     async purgeRotatedTokens(before, limit) {
-      const old = await RefreshToken.findAll({
-        attributes: ['id'],
-        where: { rotatedAt: { [Op.lte]: before } },
-        limit,
-      });
+      const p = db.params();
+      const old = await RefreshToken.findAll(p.options({ attributes: ['id'], where: { rotatedAt: { [Op.lte]: p.ref(before) } }, limit }));
       if (old.length === 0) return 0;
-      return RefreshToken.destroy({ where: { id: { [Op.in]: old.map((t) => t.id) } } });
+      const d = db.params();
+      return RefreshToken.destroy(d.options({ where: { id: d.in(old.map((t) => t.id)) } }));
     },
   };
 }

@@ -8,7 +8,7 @@ import type { Proof } from '../../lib/proof.js';
 import { clip, type RequestContext } from '../../lib/request-context.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { TokenService } from '../tokens/token.service.js';
-import { generateRefreshToken, hashSecret, newId, parseRefreshToken } from './refresh-token.js';
+import { generateRefreshToken, hashSecret, newId, parseRefreshToken, successorOf } from './refresh-token.js';
 import type { RevocationRepository } from './revocation.repository.js';
 import type { RevocationList } from './revocation.service.js';
 import type { RefreshTokenRecord, SessionRecord, SessionRepository } from './session.repository.js';
@@ -89,7 +89,9 @@ export interface SessionServiceDeps {
   audit: AuditLog;
   clock: Clock;
   logger: Logger;
-  config: { refreshTtlSeconds: number; maxAgeSeconds: number; rotation: boolean };
+  /** Derives the successor of a rotated refresh token (the same on every instance). */
+  successorKey: Buffer;
+  config: { refreshTtlSeconds: number; maxAgeSeconds: number; rotation: boolean; reuseIntervalSeconds: number };
 }
 
 /** Exchanged tokens are kept this long to recognize their reuse, then purged. */
@@ -124,6 +126,20 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
     return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn };
   }
 
+  const reuseIntervalMs = config.reuseIntervalSeconds * 1000;
+
+  /**
+   * The successor of a token that was rotated a moment ago (parallel tabs, a retried request):
+   * the same one the first exchange made, or undefined when the grace has passed or the
+   * successor is no longer the session's live token.
+   */
+  async function successorWithinGrace(token: string, rotatedAt: Date, now: Date, trx: Transaction): Promise<string | undefined> {
+    if (reuseIntervalMs === 0 || now.getTime() - rotatedAt.getTime() > reuseIntervalMs) return undefined;
+    const successor = successorOf(token, deps.successorKey);
+    const record = await sessions.findToken(successor.id, trx, true);
+    return record && !record.rotatedAt && record.secretHash === successor.secretHash ? successor.token : undefined;
+  }
+
   async function exchange(token: string): Promise<RefreshOutcome> {
     const parsed = parseRefreshToken(token);
     if (!parsed) return { kind: 'unknown' };
@@ -133,23 +149,27 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       if (!genuine(record, parsed.secret)) return { kind: 'unknown' };
       const { session } = record;
       if (session.revokedAt) return { kind: 'revoked' };
-      const reuse = async (): Promise<RefreshOutcome> => {
+      const ok = (refreshToken: string): RefreshOutcome => ({ kind: 'ok', sessionId: session.id, userId: session.userId, refreshToken });
+      const replayOrReuse = async (rotatedAt: Date): Promise<RefreshOutcome> => {
+        const successor = await successorWithinGrace(token, rotatedAt, now, trx);
+        if (successor) return ok(successor);
         await endIn(trx, { sessionIds: [session.id] }, 'refresh-token-reuse');
         return { kind: 'reused', sessionId: session.id, userId: session.userId };
       };
-      if (record.rotatedAt) return reuse();
+      if (record.rotatedAt) return replayOrReuse(record.rotatedAt);
       if (session.idleExpiresAt <= now || session.expiresAt <= now) return { kind: 'expired' };
 
       let refreshToken = token;
       if (config.rotation) {
-        if (!(await sessions.markRotated(record.id, now, trx))) return reuse();
-        const next = generateRefreshToken();
+        // Another exchange of this token committed since it was read: the same race as above.
+        if (!(await sessions.markRotated(record.id, now, trx))) return replayOrReuse(now);
+        const next = successorOf(token, deps.successorKey);
         await sessions.addToken({ id: next.id, sessionId: session.id, secretHash: next.secretHash, createdAt: now }, trx);
         refreshToken = next.token;
       }
       const idleExpiresAt = new Date(Math.min(now.getTime() + config.refreshTtlSeconds * 1000, session.expiresAt.getTime()));
       await sessions.touch(session.id, now, idleExpiresAt, trx);
-      return { kind: 'ok', sessionId: session.id, userId: session.userId, refreshToken };
+      return ok(refreshToken);
     });
   }
 

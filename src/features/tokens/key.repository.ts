@@ -1,4 +1,4 @@
-import { Op, UniqueConstraintError } from 'sequelize';
+import { UniqueConstraintError } from 'sequelize';
 import type { Database } from '../../db/database.js';
 
 export interface StoredKey {
@@ -39,7 +39,8 @@ export function createKeyRepository(db: Database): KeyRepository {
 
     async remove(kids) {
       if (kids.length === 0) return;
-      await SigningKey.destroy({ where: { kid: { [Op.in]: [...kids] } } });
+      const p = db.params();
+      await SigningKey.destroy(p.options({ where: { kid: p.in(kids) } }));
     },
   };
 }

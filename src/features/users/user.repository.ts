@@ -1,5 +1,5 @@
 import { Op, Transaction, UniqueConstraintError, type Order, type WhereOptions } from 'sequelize';
-import type { Database } from '../../db/database.js';
+import type { BoundParams, Database } from '../../db/database.js';
 import type { UserRow } from '../../db/models.js';
 import { emailKey, usernameKey } from '../../lib/identity.js';
 import { ADMIN } from '../../lib/roles.js';
@@ -87,6 +87,9 @@ export interface UserRepository {
   activeIds(ids: readonly number[]): Promise<Set<number>>;
 }
 
+/** Rows filled in per lookup that finds none (see fillMissingKeys). */
+const MISSING_KEYS_BATCH = 100;
+
 function toRecord(row: UserRow): UserRecord {
   const roles = [...(row.roles ?? [])].sort((a, b) => a.id - b.id).map((r) => r.name);
   return {
@@ -104,12 +107,13 @@ export function createUserRepository(db: Database): UserRepository {
   const { User, Role, UserRole } = db.models;
   const { sequelize } = db;
   const withRoles = { model: Role, as: 'roles', attributes: ['id', 'name'], through: { attributes: [] } };
-  // A literal substring test: unlike LIKE, no character of the input is a wildcard.
-  const contains = (column: string, text: string) =>
-    sequelize.where(sequelize.fn(db.dialect === 'postgres' ? 'strpos' : 'instr', sequelize.col(column), text), Op.gt, 0);
+  const q = (identifier: string) => sequelize.getQueryInterface().quoteIdentifier(identifier);
 
-  function filters(query: UserQuery): WhereOptions {
+  function filters(query: UserQuery, p: BoundParams): WhereOptions {
     const conditions: WhereOptions[] = [];
+    // A literal substring test: unlike LIKE, no character of the input is a wildcard.
+    const contains = (column: string, text: string) =>
+      sequelize.where(sequelize.fn(db.dialect === 'postgres' ? 'strpos' : 'instr', sequelize.col(column), p.ref(text)), Op.gt, 0);
     if (query.search) {
       conditions.push({
         [Op.or]: [contains('usernameNormalized', usernameKey(query.search)), contains('emailNormalized', emailKey(query.search))],
@@ -118,38 +122,77 @@ export function createUserRepository(db: Database): UserRepository {
     if (query.role !== undefined) {
       const holders = sequelize.literal(
         `(SELECT ur.${q('userId')} FROM ${q('user_roles')} ur JOIN ${q('roles')} r ON r.${q('id')} = ur.${q('roleId')} ` +
-          `WHERE r.${q('name')} = ${sequelize.escape(query.role)})`,
+          `WHERE r.${q('name')} = ${p.placeholder(query.role)})`,
       );
       conditions.push({ id: { [Op.in]: holders } });
     }
-    if (query.disabled !== undefined) conditions.push({ disabled: query.disabled });
+    if (query.disabled !== undefined) conditions.push({ disabled: p.eq(query.disabled) });
     return { [Op.and]: conditions };
   }
 
-  function q(identifier: string): string {
-    return sequelize.getQueryInterface().quoteIdentifier(identifier);
+  async function findOne(where: (p: BoundParams) => WhereOptions, trx?: Transaction): Promise<UserRecord | null> {
+    const p = db.params();
+    const row = await User.findOne(p.options({ where: where(p), include: [withRoles], transaction: trx ?? null }));
+    return row ? toRecord(row) : null;
+  }
+
+  async function count(where: (p: BoundParams) => WhereOptions, trx?: Transaction): Promise<number> {
+    const p = db.params();
+    return User.count(p.options({ where: where(p), transaction: trx ?? null }));
+  }
+
+  /**
+   * Fills in the normalized keys of rows written behind Tokengate's back (plain SQL after the
+   * takeover), so that they can sign in and their names stay unique. Returns how many it filled.
+   */
+  async function fillMissingKeys(): Promise<number> {
+    const p = db.params();
+    const rows = await User.findAll(
+      p.options({
+        attributes: ['id', 'username', 'email'],
+        where: { [Op.or]: [{ usernameNormalized: { [Op.is]: null } }, { emailNormalized: { [Op.is]: null } }] },
+        limit: MISSING_KEYS_BATCH,
+        raw: true,
+      }),
+    );
+    let filled = 0;
+    for (const row of rows) {
+      try {
+        await User.update(
+          {
+            usernameNormalized: row.username === null ? null : usernameKey(row.username),
+            emailNormalized: row.email === null ? null : emailKey(row.email),
+          },
+          { where: { id: row.id } },
+        );
+        filled++;
+      } catch (error) {
+        // A row that clashes with an existing account stays unusable until an operator renames it.
+        if (!(error instanceof UniqueConstraintError)) throw error;
+      }
+    }
+    return filled;
   }
 
   return {
     async findByUsername(username) {
-      const row = await User.findOne({ where: { usernameNormalized: usernameKey(username) }, include: [withRoles] });
-      return row ? toRecord(row) : null;
+      const key = usernameKey(username);
+      const found = await findOne((p) => ({ usernameNormalized: p.eq(key) }));
+      if (found || (await fillMissingKeys()) === 0) return found;
+      return findOne((p) => ({ usernameNormalized: p.eq(key) }));
     },
 
-    async findById(id, trx) {
-      const row = await User.findByPk(id, { include: [withRoles], transaction: trx ?? null });
-      return row ? toRecord(row) : null;
-    },
+    findById: (id, trx) => findOne((p) => ({ id: p.eq(id) }), trx),
 
     async isUsernameTaken(username, trx) {
-      const count = await User.count({ where: { usernameNormalized: usernameKey(username) }, transaction: trx ?? null });
-      return count > 0;
+      return (await count((p) => ({ usernameNormalized: p.eq(usernameKey(username)) }), trx)) > 0;
     },
 
     async isEmailTaken(email, exceptId) {
-      const where: WhereOptions = { emailNormalized: emailKey(email) };
-      const count = await User.count({ where: exceptId === undefined ? where : { ...where, id: { [Op.ne]: exceptId } } });
-      return count > 0;
+      const key = emailKey(email);
+      return (
+        (await count((p) => (exceptId === undefined ? { emailNormalized: p.eq(key) } : { emailNormalized: p.eq(key), id: { [Op.ne]: p.ref(exceptId) } }))) > 0
+      );
     },
 
     async create(user, trx) {
@@ -171,6 +214,7 @@ export function createUserRepository(db: Database): UserRepository {
       return row.id;
     },
 
+    // Sequelize binds the values and the condition of an UPDATE itself.
     async updatePasswordHash(id, passwordHash) {
       await User.update({ password: passwordHash }, { where: { id } });
     },
@@ -182,7 +226,8 @@ export function createUserRepository(db: Database): UserRepository {
     },
 
     async setRoles(id, roleIds, trx) {
-      await UserRole.destroy({ where: { userId: id }, transaction: trx });
+      const p = db.params();
+      await UserRole.destroy(p.options({ where: { userId: p.eq(id) }, transaction: trx }));
       await UserRole.bulkCreate(
         roleIds.map((roleId) => ({ userId: id, roleId })),
         { transaction: trx },
@@ -195,46 +240,50 @@ export function createUserRepository(db: Database): UserRepository {
 
     async remove(id, trx) {
       // Explicitly, as not every adopted tutorial schema cascades.
-      await UserRole.destroy({ where: { userId: id }, transaction: trx });
-      await User.destroy({ where: { id }, transaction: trx });
+      const p = db.params();
+      await UserRole.destroy(p.options({ where: { userId: p.eq(id) }, transaction: trx }));
+      const u = db.params();
+      await User.destroy(u.options({ where: { id: u.eq(id) }, transaction: trx }));
     },
 
     async search(query) {
-      const where = filters(query);
+      const p = db.params();
       const order: Order = [
         [query.sort.field, query.sort.descending ? 'DESC' : 'ASC'],
         ['id', query.sort.descending ? 'DESC' : 'ASC'],
       ];
-      const { rows, count } = await User.findAndCountAll({ where, order, offset: query.offset, limit: query.limit });
+      const { rows, count: total } = await User.findAndCountAll(
+        p.options({ where: filters(query, p), order, offset: query.offset, limit: query.limit }),
+      );
       const ids = rows.map((r) => r.id);
-      const withTheirRoles = ids.length
-        ? await User.findAll({ where: { id: { [Op.in]: ids } }, include: [withRoles] })
-        : [];
-      const byId = new Map(withTheirRoles.map((r) => [r.id, toRecord(r)]));
-      return { items: ids.map((id) => byId.get(id)).filter((u): u is UserRecord => u !== undefined), total: count };
+      const r = db.params();
+      const withTheirRoles = ids.length ? await User.findAll(r.options({ where: { id: r.in(ids) }, include: [withRoles] })) : [];
+      const byId = new Map(withTheirRoles.map((row) => [row.id, toRecord(row)]));
+      return { items: ids.map((id) => byId.get(id)).filter((u): u is UserRecord => u !== undefined), total };
     },
 
     async countActiveAdmins(trx) {
-      return User.count({
-        where: { disabled: false },
-        include: [{ model: Role, as: 'roles', where: { name: ADMIN }, attributes: [], through: { attributes: [] } }],
-        distinct: true,
-        transaction: trx,
-      });
+      const p = db.params();
+      return User.count(
+        p.options({
+          where: { disabled: p.eq(false) },
+          include: [{ model: Role, as: 'roles', where: { name: p.eq(ADMIN) }, attributes: [], through: { attributes: [] } }],
+          distinct: true,
+          transaction: trx,
+        }),
+      );
     },
 
     async lockAdmins(trx) {
-      await Role.findOne({ where: { name: ADMIN }, transaction: trx, lock: Transaction.LOCK.UPDATE });
+      const p = db.params();
+      await Role.findOne(p.options({ where: { name: p.eq(ADMIN) }, transaction: trx, lock: Transaction.LOCK.UPDATE }));
     },
 
     async activeIds(ids) {
       if (ids.length === 0) return new Set();
-      const rows = await User.findAll({
-        attributes: ['id'],
-        where: { id: { [Op.in]: [...ids] }, disabled: false },
-        raw: true,
-      });
-      return new Set(rows.map((r) => r.id));
+      const p = db.params();
+      const rows = await User.findAll(p.options({ attributes: ['id'], where: { id: p.in(ids), disabled: p.eq(false) }, raw: true }));
+      return new Set(rows.map((row) => row.id));
     },
   };
 }
