@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config } from './config/config.loader.js';
+import { MAX_ACCESS_TOKEN_TTL_SECONDS } from './config/config.schema.js';
 import type { Database } from './db/database.js';
 import { createProfileService, type ProfileService } from './features/account/profile.service.js';
 import { createAuditRepository } from './features/audit/audit.repository.js';
@@ -91,7 +92,8 @@ export function createServices(deps: ServiceDeps): Services {
   const revocations = createRevocationList({
     revocations: revocationRepository,
     clock,
-    entryTtlSeconds: config.tokens.accessTtlSeconds + TOKEN_EXPIRY_MARGIN_SECONDS,
+    // As long as the longest token any instance may have issued, whatever ACCESS_TOKEN_TTL is now.
+    entryTtlSeconds: MAX_ACCESS_TOKEN_TTL_SECONDS + TOKEN_EXPIRY_MARGIN_SECONDS,
   });
   const subjects = async (userId: number): Promise<Subject | null> => {
     const user = await users.findById(userId);

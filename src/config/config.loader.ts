@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { randomToken } from '../lib/crypto.js';
 import { envSchema, type Env } from './config.schema.js';
+import { developmentSecret, SECRET_ADVICE, secretWeakness } from './secrets.js';
 
 /** Thrown when the environment is invalid; `problems` name each variable and what is wrong. */
 export class ConfigError extends Error {
@@ -9,28 +8,6 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
-}
-
-const MIN_SECRET_BYTES = 32;
-const knownWeakSecrets = new Set(['bezkoder-secret-key', 'secret', 'changeme', 'change-me', 'jwt-secret', 'your-secret']);
-const SECRET_ADVICE = 'use at least 32 random bytes, e.g. the output of `openssl rand -base64 48`';
-
-/** Why a secret is weak, or undefined when it is acceptable. */
-export function secretWeakness(secret: string): string | undefined {
-  if (knownWeakSecrets.has(secret.toLowerCase())) return 'is a well-known example value';
-  if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) return `is shorter than ${MIN_SECRET_BYTES} bytes`;
-  if (new Set(secret).size < 8) return 'has too few distinct characters to be random';
-  return undefined;
-}
-
-/** Reads a development secret kept under the data folder, creating it on first use. */
-function developmentSecret(dataDir: string, fileName: string): string {
-  const file = path.join(dataDir, fileName);
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomToken(48);
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
 }
 
 type SecretName = 'JWT_SECRET' | 'AUTH_SECRET';
@@ -82,6 +59,13 @@ function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) 
   const dataDir = path.resolve(cwd, env.DATA_DIR);
   const shared = env.JWT_ALG === 'HS256';
   const serverSecret = resolveSecret(shared ? 'JWT_SECRET' : 'AUTH_SECRET', env, dataDir, findings);
+  if (env.NODE_ENV === 'production' && env.TRUST_PROXY === true) {
+    findings.problems.push(
+      'TRUST_PROXY: "true" trusts every X-Forwarded-For entry, so a client picks its own address (and a fresh rate-limit ' +
+        'bucket per request); in production give the number of proxies in front of Tokengate (e.g. 1) or their addresses ' +
+        '(e.g. loopback, 10.0.0.0/8)',
+    );
+  }
   if (!shared && env.JWT_SECRET) {
     findings.warnings.push(`JWT_SECRET is ignored: JWT_ALG=${env.JWT_ALG} signs with stored keys (set JWT_ALG=HS256 to use it).`);
   }

@@ -81,6 +81,9 @@ export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** The longest access-token lifetime Tokengate allows (ACCESS_TOKEN_TTL's maximum). */
+export const MAX_ACCESS_TOKEN_TTL_SECONDS = 86400;
+
 /** Password hashes in flight at once: one per core (each runs on a hashing thread of its own). */
 export const DEFAULT_HASH_CONCURRENCY = Math.max(1, availableParallelism());
 
@@ -134,7 +137,7 @@ export const settings = {
   JWT_ISSUER: setting({ schema: text, default: 'tokengate', description: '`iss` claim, checked on every token.' }),
   JWT_AUDIENCE: setting({ schema: text, default: 'tokengate', description: '`aud` claim, checked on every token.' }),
   ACCESS_TOKEN_TTL: setting({
-    schema: duration(30, 86400),
+    schema: duration(30, MAX_ACCESS_TOKEN_TTL_SECONDS),
     default: '15m',
     description: 'Access-token lifetime: seconds or `30s`, `15m`, `1h` (30 s to 24 h).',
   }),

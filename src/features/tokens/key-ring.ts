@@ -9,7 +9,7 @@ import {
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { SigningAlgorithm } from '../../config/config.schema.js';
 import { TOKEN_EXPIRY_MARGIN_SECONDS, type Clock } from '../../lib/clock.js';
-import { deriveKey, seal, sha256Hex, unseal } from '../../lib/crypto.js';
+import { deriveKey, seal, unseal } from '../../lib/crypto.js';
 import type { Logger } from '../../lib/logger.js';
 import type { JoseHeader } from './jwt.js';
 import type { KeyRepository, StoredKey } from './key.repository.js';
@@ -68,11 +68,13 @@ export const KEY_RELOAD_INTERVAL_MS = 30_000;
 export const KEY_ACTIVATION_DELAY_MS = 10 * 60_000;
 export const JWKS_MAX_AGE_SECONDS = 300;
 
+/** The `kid` of HS256 tokens: a constant, never derived from the secret (that would let guesses of it be checked). */
+export const SHARED_SECRET_KID = 'hs256';
+
 /** The ring for HS256: one shared secret, nothing to publish or rotate. */
 export function createSharedSecretRing(secret: string): KeyRing {
   const key = createSecretKey(Buffer.from(secret, 'utf8'));
-  // A fingerprint, not the secret: tells which shared secret signed a token.
-  const kid = `hs256-${sha256Hex(secret).slice(0, 12)}`;
+  const kid = SHARED_SECRET_KID;
   const info: KeyInfo = {
     kid,
     alg: 'HS256',
@@ -84,7 +86,8 @@ export function createSharedSecretRing(secret: string): KeyRing {
   return {
     algorithm: 'HS256',
     signingKey: () => ({ kid, alg: 'HS256', privateKey: key }),
-    verificationKey: (header) => (header.alg === 'HS256' && (header.kid === undefined || header.kid === kid) ? key : undefined),
+    // One key: any kid names it (tokens of earlier versions carry a different one).
+    verificationKey: (header) => (header.alg === 'HS256' ? key : undefined),
     algorithms: () => ['HS256'],
     jwks: () => ({ keys: [] }),
     describe: () => [info],
