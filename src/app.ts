@@ -68,6 +68,9 @@ export function createApp(deps: AppDeps): Tokengate {
       await services.keys.load();
       await services.revocations.poll();
       await services.loadMailTemplates();
+      if (services.mail.transport === 'file' && deps.config.env === 'development') {
+        deps.logger.info(`SMTP_URL is not set: mail is written as .eml files under ${deps.config.mail.fileDir}, and its links are logged`);
+      }
       for (const job of jobs) job.start();
     },
     async stop() {

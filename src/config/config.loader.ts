@@ -70,20 +70,17 @@ function resolveSecret(name: SecretName, env: Env, dataDir: string, { problems, 
 
 /**
  * Mail: where links point, how long they work, how mail leaves. Without SMTP_URL, mail is
- * written to files; in production that is refused when accounts must be verified (they never
- * could be), and warned about otherwise.
+ * written to files (the development default, announced at start); in production that is
+ * refused when accounts must be verified (they never could be), and warned about otherwise.
  */
 function mailConfig(env: Env, cwd: string, dataDir: string, { problems, warnings }: Findings) {
   const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
   const fileDir = path.join(dataDir, 'mail');
-  if (!env.SMTP_URL && env.NODE_ENV !== 'test') {
+  if (!env.SMTP_URL) {
     if (env.NODE_ENV === 'production' && env.EMAIL_VERIFICATION === 'required') {
       problems.push('SMTP_URL: required when NODE_ENV=production and EMAIL_VERIFICATION=required (no account could be verified)');
-    } else {
-      warnings.push(
-        `SMTP_URL is not set: mail (verification, password resets, email changes) is written to ${fileDir} instead of being sent` +
-          (env.NODE_ENV === 'production' ? '. Set SMTP_URL.' : ', and its links are logged.'),
-      );
+    } else if (env.NODE_ENV === 'production') {
+      warnings.push(`SMTP_URL is not set: mail (verification, password resets, email changes) is written to ${fileDir}, not sent. Set SMTP_URL.`);
     }
   }
   return {

@@ -126,6 +126,25 @@ describe('email change', () => {
     await verify(app, confirm.token).expect(400);
   });
 
+  it('an admin sets an address directly: no link, counted as verified, audited', async () => {
+    const [admin, user] = [await createUser(app, ['admin']), await createUser(app)];
+    const newEmail = `${uniqueName('set')}@example.test`;
+    const res = await app
+      .http()
+      .patch(`/api/admin/users/${user.id}`)
+      .set('Authorization', `Bearer ${admin.accessToken}`)
+      .send({ email: newEmail })
+      .expect(200);
+    expect(res.body).toMatchObject({ email: newEmail, emailVerified: true });
+    const [event] = await app.db.sequelize.query<{ details: string }>(
+      `SELECT details FROM audit_events WHERE type = 'admin.user_updated' AND ${q('targetId')} = :id`,
+      { replacements: { id: user.id }, type: QueryTypes.SELECT },
+    );
+    expect(JSON.parse(event!.details)).toMatchObject({ changes: { email: newEmail }, before: { email: user.email }, via: 'api' });
+    await outboxSettled(app);
+    expect(mailbox.to(newEmail)).toEqual([]);
+  });
+
   it('refuses an address in use and the current address', async () => {
     const [user, other] = [await createUser(app), await createUser(app)];
     const patch = (email: string) => app.http().patch('/api/users/me').set('Authorization', `Bearer ${user.accessToken}`).send({ email });

@@ -85,6 +85,8 @@ export interface MailService {
   onQueued(listener: () => void): void;
   readonly metrics: MailMetrics;
   readonly timing: MailTiming;
+  /** How mail leaves: over SMTP, or as files (no SMTP_URL). */
+  readonly transport: MailTransport['kind'];
   close(): void;
 }
 
@@ -174,6 +176,7 @@ export function createMailService({ outbox, transport, compose, clock, logger, t
 
     metrics,
     timing,
+    transport: transport.kind,
     close: () => transport.close(),
   };
 }
