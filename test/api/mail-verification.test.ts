@@ -176,6 +176,23 @@ describe('EMAIL_VERIFICATION=required', () => {
   });
 });
 
+describe('EMAIL_VERIFICATION=off', () => {
+  it('sends no verification mail; password resets still work', async () => {
+    const quiet = await startApp({ env: { SMTP_URL: mailbox.url, EMAIL_VERIFICATION: 'off' } });
+    try {
+      const account = await signUp(quiet, uniqueName('quiet'));
+      await quiet.http().post('/api/auth/verify-email/send').send({ email: account.email }).expect(202);
+      await quiet.http().post('/api/auth/forgot-password').send({ email: account.email }).expect(202);
+      const mail = await mailbox.next(account.email);
+      expect(mail.subject).toBe('Reset your Tokengate password');
+      await outboxSettled(quiet);
+      expect(mailbox.to(account.email)).toHaveLength(1);
+    } finally {
+      await quiet.close();
+    }
+  });
+});
+
 describe('limits and storage', () => {
   it('at most 3 mails per recipient and purpose per 15 minutes; further requests still get 202', async () => {
     const clock = manualClock();

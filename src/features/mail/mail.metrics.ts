@@ -29,7 +29,9 @@ export function createMailMetrics(countWaiting: () => Promise<number>): MailMetr
     help: 'Messages in the outbox waiting to be sent (all instances).',
     registers: [],
     async collect() {
-      this.set(await countWaiting());
+      // The database may be down: /metrics must still answer, with the last count.
+      const count = await countWaiting().catch(() => undefined);
+      if (count !== undefined) this.set(count);
     },
   });
   for (const outcome of ['sent', 'dropped', 'failed']) messages.inc({ outcome }, 0);
