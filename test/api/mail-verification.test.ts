@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, manualClock, startApp, uniqueName, type TestApp } from '../helpers/app.js';
 import { auditTypesOf, outboxSettled, signUp } from '../helpers/mail.js';
 import { startMailbox, type Mailbox } from '../helpers/mailbox.js';
+import { signWithAppKey } from '../helpers/tokens.js';
 
 let mailbox: Mailbox;
 let app: TestApp;
@@ -96,6 +97,15 @@ describe('signup → mail → verify', () => {
     } finally {
       await timed.close();
     }
+  });
+});
+
+describe('the email_verified claim', () => {
+  it('tokens issued before it existed still work; a claim of the wrong type is refused', async () => {
+    const user = await createUser(app);
+    const board = (token: string) => app.http().get('/api/test/user').set('x-access-token', token);
+    await board(signWithAppKey(app, user, { claims: { roles: ['user'], sid: 'older-session' } })).expect(200);
+    await board(signWithAppKey(app, user, { claims: { roles: ['user'], sid: 'older-session', email_verified: 'yes' } })).expect(401);
   });
 });
 
