@@ -68,6 +68,41 @@ function resolveSecret(name: SecretName, env: Env, dataDir: string, { problems, 
   return value;
 }
 
+/**
+ * Mail: where links point, how long they work, how mail leaves. Without SMTP_URL, mail is
+ * written to files (the development default, announced at start); in production that is
+ * refused when accounts must be verified (they never could be), and warned about otherwise.
+ */
+function mailConfig(env: Env, cwd: string, dataDir: string, { problems, warnings }: Findings) {
+  const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
+  const fileDir = path.join(dataDir, 'mail');
+  if (!env.SMTP_URL) {
+    if (env.NODE_ENV === 'production' && env.EMAIL_VERIFICATION === 'required') {
+      problems.push('SMTP_URL: required when NODE_ENV=production and EMAIL_VERIFICATION=required (no account could be verified)');
+    } else if (env.NODE_ENV === 'production') {
+      warnings.push(`SMTP_URL is not set: mail (verification, password resets, email changes) is written to ${fileDir}, not sent. Set SMTP_URL.`);
+    }
+  }
+  return {
+    appName: env.APP_NAME,
+    publicUrl,
+    smtpUrl: env.SMTP_URL,
+    from: env.MAIL_FROM ?? `${env.APP_NAME} <no-reply@localhost>`,
+    verification: env.EMAIL_VERIFICATION,
+    links: {
+      verifyEmail: env.VERIFY_EMAIL_URL ?? `${publicUrl}/console/verify-email?token={token}`,
+      resetPassword: env.RESET_PASSWORD_URL ?? `${publicUrl}/console/reset-password?token={token}`,
+    },
+    verifyTtlSeconds: env.VERIFY_EMAIL_TTL,
+    resetTtlSeconds: env.RESET_PASSWORD_TTL,
+    templatesDir: env.MAIL_TEMPLATES_DIR === undefined ? undefined : path.resolve(cwd, env.MAIL_TEMPLATES_DIR),
+    /** Where mail goes without SMTP_URL, one .eml file a message. */
+    fileDir,
+    /** Links are logged only by the development file writer (never in production logs). */
+    logLinks: !env.SMTP_URL && env.NODE_ENV === 'development',
+  };
+}
+
 /** What the loader knows besides the variables: where relative paths start, whether logs go to a terminal. */
 export interface LoadContext {
   cwd: string;
@@ -133,6 +168,7 @@ function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) 
     },
     process: { workers: env.WEB_CONCURRENCY, shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT },
     metricsToken: env.METRICS_TOKEN,
+    mail: mailConfig(env, cwd, dataDir, findings),
   };
 }
 

@@ -24,6 +24,8 @@ export class UserRow extends Model<InferAttributes<UserRow>, InferCreationAttrib
   declare usernameNormalized: string | null;
   declare emailNormalized: string | null;
   declare disabled: CreationOptional<boolean>;
+  /** Proven by a link sent to the address (or the account predates verification). */
+  declare emailVerified: CreationOptional<boolean>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
   declare roles?: NonAttribute<RoleRow[]>;
@@ -96,6 +98,35 @@ export class AuditEventRow extends Model<InferAttributes<AuditEventRow>, InferCr
   declare createdAt: Date;
 }
 
+export class EmailTokenRow extends Model<InferAttributes<EmailTokenRow>, InferCreationAttributes<EmailTokenRow>> {
+  /** SHA-256 of the token; the token itself is only in the mail. */
+  declare tokenHash: string;
+  declare userId: number;
+  declare purpose: string;
+  declare email: string;
+  declare createdAt: Date;
+  declare expiresAt: Date;
+  declare usedAt: CreationOptional<Date | null>;
+}
+
+export class MailOutboxRow extends Model<InferAttributes<MailOutboxRow>, InferCreationAttributes<MailOutboxRow>> {
+  declare id: CreationOptional<number>;
+  declare purpose: string;
+  declare recipient: string;
+  declare recipientKey: string;
+  declare userId: number | null;
+  /** JSON text. */
+  declare payload: string | null;
+  declare status: string;
+  declare attempts: CreationOptional<number>;
+  declare nextAttemptAt: Date;
+  declare claimedBy: CreationOptional<string | null>;
+  declare claimedUntil: CreationOptional<Date | null>;
+  declare lastError: CreationOptional<string | null>;
+  declare createdAt: Date;
+  declare finishedAt: CreationOptional<Date | null>;
+}
+
 export interface Models {
   User: typeof UserRow;
   Role: typeof RoleRow;
@@ -105,6 +136,8 @@ export interface Models {
   Revocation: typeof RevocationRow;
   SigningKey: typeof SigningKeyRow;
   AuditEvent: typeof AuditEventRow;
+  EmailToken: typeof EmailTokenRow;
+  MailOutbox: typeof MailOutboxRow;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -122,6 +155,7 @@ export function defineModels(sequelize: Sequelize): Models {
       usernameNormalized: { type: DataTypes.STRING },
       emailNormalized: { type: DataTypes.STRING },
       disabled: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      emailVerified: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       createdAt: DataTypes.DATE,
       updatedAt: DataTypes.DATE,
     },
@@ -218,5 +252,43 @@ export function defineModels(sequelize: Sequelize): Models {
     { sequelize, tableName: 'audit_events', modelName: 'auditEvent', timestamps: false },
   );
 
-  return { User, Role, UserRole, Session, RefreshToken, Revocation, SigningKey, AuditEvent };
+  const { EmailToken, MailOutbox } = defineMailModels(sequelize);
+  return { User, Role, UserRole, Session, RefreshToken, Revocation, SigningKey, AuditEvent, EmailToken, MailOutbox };
+}
+
+function defineMailModels(sequelize: Sequelize): Pick<Models, 'EmailToken' | 'MailOutbox'> {
+  class EmailToken extends EmailTokenRow {}
+  EmailToken.init(
+    {
+      tokenHash: { type: DataTypes.STRING(64), primaryKey: true },
+      userId: { type: DataTypes.INTEGER, allowNull: false },
+      purpose: { type: DataTypes.STRING(16), allowNull: false },
+      email: { type: DataTypes.STRING(255), allowNull: false },
+      createdAt: DataTypes.DATE(3),
+      expiresAt: DataTypes.DATE(3),
+      usedAt: DataTypes.DATE(3),
+    },
+    { sequelize, tableName: 'email_tokens', modelName: 'emailToken', timestamps: false },
+  );
+  class MailOutbox extends MailOutboxRow {}
+  MailOutbox.init(
+    {
+      id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
+      purpose: { type: DataTypes.STRING(32), allowNull: false },
+      recipient: { type: DataTypes.STRING(255), allowNull: false },
+      recipientKey: { type: DataTypes.STRING(255), allowNull: false },
+      userId: DataTypes.INTEGER,
+      payload: DataTypes.TEXT,
+      status: { type: DataTypes.STRING(16), allowNull: false },
+      attempts: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      nextAttemptAt: DataTypes.DATE(3),
+      claimedBy: DataTypes.STRING(64),
+      claimedUntil: DataTypes.DATE(3),
+      lastError: DataTypes.STRING(255),
+      createdAt: DataTypes.DATE(3),
+      finishedAt: DataTypes.DATE(3),
+    },
+    { sequelize, tableName: 'mail_outbox', modelName: 'mailOutbox', timestamps: false },
+  );
+  return { EmailToken, MailOutbox };
 }

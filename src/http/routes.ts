@@ -5,6 +5,7 @@ import { profileRoutes } from '../features/account/profile.routes.js';
 import { auditRoutes } from '../features/audit/audit.routes.js';
 import { authRoutes } from '../features/auth/auth.routes.js';
 import { boardRoutes } from '../features/boards/board.routes.js';
+import { emailRoutes } from '../features/email/email.routes.js';
 import { DOCS_ASSETS_PATH, docsAssets, docsRoutes } from '../features/ops/docs.routes.js';
 import { healthRoutes } from '../features/ops/health.routes.js';
 import type { Metrics } from '../features/ops/metrics.js';
@@ -40,6 +41,7 @@ export function routeTable({ services, metrics, config }: RouteDeps): RouteDefin
     ...opsRoutes({ metrics, metricsToken: config.metricsToken, openApi: () => (document ??= openApiDocument(routes, VERSION)) }),
     ...docsRoutes(),
     ...authRoutes(services.auth, tokenTransport(config)),
+    ...emailRoutes(services.emails),
     ...sessionRoutes(services.sessions),
     ...profileRoutes(services.profiles),
     ...adminUserRoutes(services.adminUsers),

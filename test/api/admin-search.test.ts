@@ -64,6 +64,7 @@ describe('GET /api/admin/users on 1,000 users', () => {
       id: expect.any(Number),
       username: expect.any(String),
       email: expect.any(String),
+      emailVerified: expect.any(Boolean),
       roles: expect.any(Array),
       disabled: expect.any(Boolean),
       createdAt: expect.any(String),

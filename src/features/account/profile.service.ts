@@ -2,6 +2,7 @@ import { AppError } from '../../lib/errors.js';
 import type { RequestContext } from '../../lib/request-context.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { PasswordCredential } from '../credentials/password.credential.js';
+import type { EmailService } from '../email/email.service.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
 import { passwordProblem } from '../passwords/password-policy.js';
 import type { SessionService } from '../sessions/session.service.js';
@@ -17,7 +18,8 @@ export interface Me {
 /** What signed-in users do to their own account. */
 export interface ProfileService {
   get(me: Me): Promise<UserView>;
-  changeEmail(me: Me, email: string, context: RequestContext): Promise<UserView>;
+  /** Sends a confirmation link to the new address (and a notice to the current one); the change waits for the link. */
+  requestEmailChange(me: Me, email: string, context: RequestContext): Promise<void>;
   /** Checks the current password; on success ends every other session of the user. */
   changePassword(me: Me, current: string, next: string, context: RequestContext): Promise<void>;
 }
@@ -27,10 +29,11 @@ export interface ProfileServiceDeps {
   password: PasswordCredential;
   hasher: PasswordHasher;
   sessions: SessionService;
+  emails: EmailService;
   audit: AuditLog;
 }
 
-export function createProfileService({ users, password, hasher, sessions, audit }: ProfileServiceDeps): ProfileService {
+export function createProfileService({ users, password, hasher, sessions, emails, audit }: ProfileServiceDeps): ProfileService {
   /** The caller's account; a token whose account is gone or disabled is no longer valid. */
   async function account(me: Me): Promise<UserRecord> {
     const user = await users.findById(me.id);
@@ -43,17 +46,8 @@ export function createProfileService({ users, password, hasher, sessions, audit 
       return toUserView(await account(me));
     },
 
-    async changeEmail(me, email, context) {
-      const user = await account(me);
-      await users.changeEmail(user.id, email);
-      await audit.record({
-        type: 'user.email_changed',
-        actorId: user.id,
-        targetId: user.id,
-        context,
-        details: { from: user.email, to: email },
-      });
-      return toUserView({ ...user, email });
+    async requestEmailChange(me, email, context) {
+      await emails.requestChange(await account(me), email, context);
     },
 
     async changePassword(me, current, next, context) {

@@ -19,6 +19,12 @@ export const AUDIT_TYPES = [
   'admin.sessions_revoked',
   'admin.role_created',
   'admin.role_deleted',
+  'email.verification_sent',
+  'email.verified',
+  'password.reset_requested',
+  'password.reset',
+  'email.change_requested',
+  'email.changed',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

@@ -34,7 +34,11 @@ export function authRoutes(auth: AuthService, transport: TokenTransport): RouteD
       limits: ['auth', 'signinFailures'],
       body: signinSchema,
       noStore: true,
-      responses: { 200: { description: 'Signed in.', schema: signinResult }, ...errors(400, 401, 429, 503) },
+      responses: {
+        200: { description: 'Signed in.', schema: signinResult },
+        ...errors(400, 401, 429, 503),
+        403: 'EMAIL_NOT_VERIFIED: with EMAIL_VERIFICATION=required, the address must be verified first.',
+      },
       handler: async ({ body, req, res }) => transport.deliver(res, await auth.signin(body, contextOf(req))),
     }),
     defineRoute({

@@ -61,6 +61,7 @@ export const signinResult = tokenPair
     id: z.number().int(),
     username: z.string(),
     email: z.string(),
+    emailVerified: z.boolean().describe('The address was confirmed through a link sent to it.'),
     roles: z.array(z.string()).describe('Authorities, e.g. ROLE_USER, ROLE_ADMIN.'),
   })
   .meta({ id: 'SigninResult' });

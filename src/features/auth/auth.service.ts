@@ -6,7 +6,7 @@ import type { PasswordCredential } from '../credentials/password.credential.js';
 import type { RoleService } from '../roles/role.service.js';
 import type { SessionService, TokenPair } from '../sessions/session.service.js';
 import type { AccessClaims } from '../tokens/token.service.js';
-import type { UserService } from '../users/user.service.js';
+import type { UserService, WithNewAccount } from '../users/user.service.js';
 import type { SigninInput, SignupInput } from './auth.schemas.js';
 
 /** The tutorial's signin answer: the account and its tokens. */
@@ -14,6 +14,7 @@ export interface SigninResult extends TokenPair {
   id: number;
   username: string;
   email: string;
+  emailVerified: boolean;
   roles: string[];
 }
 
@@ -41,9 +42,21 @@ export interface AuthServiceDeps {
   sessions: SessionService;
   audit: AuditLog;
   allowSignupRoles: boolean;
+  /** Signin refuses accounts whose address is not verified (EMAIL_VERIFICATION=required). */
+  requireVerifiedEmail: boolean;
+  /** Runs in the signup's transaction, e.g. to queue the verification mail with the account. */
+  onSignup?: (email: string, context: RequestContext) => WithNewAccount | undefined;
 }
 
-export function createAuthService({ users, roles, password, sessions, audit, allowSignupRoles }: AuthServiceDeps): AuthService {
+export function createAuthService(deps: AuthServiceDeps): AuthService {
+  const { users, roles, password, sessions, audit, allowSignupRoles, requireVerifiedEmail, onSignup } = deps;
+
+  /** Only asked after the password was right, so that it tells nothing to someone guessing. */
+  async function assertVerified(userId: number): Promise<void> {
+    const user = await users.findById(userId);
+    if (user && !user.emailVerified) throw new AppError('EMAIL_NOT_VERIFIED');
+  }
+
   return {
     async signup(input, context) {
       const granted = await roles.resolve(input.roles);
@@ -55,15 +68,17 @@ export function createAuthService({ users, roles, password, sessions, audit, all
             'An administrator grants other roles (see `tokengate users:create`); ALLOW_SIGNUP_ROLES=true allows it for demos.',
         );
       }
-      const id = await users.register({ ...input, roleIds: granted.map((role) => role.id) });
+      const id = await users.register({ ...input, roleIds: granted.map((role) => role.id) }, onSignup?.(input.email, context));
       await audit.record({ type: 'signup', actorId: id, targetId: id, username: input.username, context });
     },
 
     async signin(input, context) {
       const proof = await password.prove(input, context);
+      if (requireVerifiedEmail) await assertVerified(proof.userId);
       const { subject, sessionId: _sessionId, ...tokens } = await sessions.start(proof, context);
       await audit.record({ type: 'signin.success', actorId: subject.id, targetId: subject.id, username: subject.username, context });
-      return { id: subject.id, username: subject.username, email: subject.email, roles: authorities(subject.roles), ...tokens };
+      const { id, username, email, emailVerified } = subject;
+      return { id, username, email, emailVerified, roles: authorities(subject.roles), ...tokens };
     },
 
     refresh: (refreshToken) => sessions.refresh(refreshToken),

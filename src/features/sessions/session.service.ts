@@ -30,6 +30,7 @@ export type EndReason =
   | 'account-deleted'
   | 'roles-reduced'
   | 'password-changed'
+  | 'password-reset'
   | 'revoked-by-admin';
 
 /** Who tokens are issued to, read when a session starts and at every refresh (roles may change). */
@@ -39,6 +40,8 @@ export interface Subject {
   email: string;
   roles: string[];
   disabled: boolean;
+  /** Carried by access tokens as `email_verified`. */
+  emailVerified: boolean;
 }
 
 /** A new access token and the refresh token that goes with it. */
@@ -122,7 +125,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   }
 
   function pair(subject: Subject, sessionId: string, refreshToken: string): TokenPair {
-    const access = tokens.issueAccessToken({ id: subject.id, roles: subject.roles, sessionId });
+    const access = tokens.issueAccessToken({ id: subject.id, roles: subject.roles, sessionId, emailVerified: subject.emailVerified });
     return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn };
   }
 

@@ -19,6 +19,8 @@ export interface AccessClaims {
   readonly roles: readonly string[];
   /** The session the token belongs to; its end revokes the token. */
   readonly sid: string;
+  /** Whether the account's address was verified when the token was issued; absent from older tokens. */
+  readonly email_verified?: boolean;
   readonly iat: number;
   readonly exp: number;
   readonly jti: string;
@@ -28,6 +30,7 @@ export interface AccessTokenSubject {
   id: number;
   roles: readonly string[];
   sessionId: string;
+  emailVerified?: boolean | undefined;
 }
 
 export interface IssuedAccessToken {
@@ -48,7 +51,7 @@ export interface TokenService {
 }
 
 function toAccessClaims(claims: Record<string, unknown>): AccessClaims {
-  const { sub, id, roles, sid, iat, exp, jti } = claims;
+  const { sub, id, roles, sid, iat, exp, jti, email_verified: emailVerified } = claims;
   const valid =
     typeof sub === 'string' &&
     /^\d{1,15}$/.test(sub) &&
@@ -56,9 +59,11 @@ function toAccessClaims(claims: Record<string, unknown>): AccessClaims {
     Array.isArray(roles) &&
     roles.every((r) => typeof r === 'string') &&
     typeof sid === 'string' &&
-    typeof jti === 'string';
+    typeof jti === 'string' &&
+    (emailVerified === undefined || typeof emailVerified === 'boolean');
   if (!valid) throw new TokenRejectedError('invalid', 'malformed claims');
-  return Object.freeze({ sub, id, roles: Object.freeze([...roles]), sid, iat: iat as number, exp: exp as number, jti });
+  const verified = emailVerified === undefined ? {} : { email_verified: emailVerified };
+  return Object.freeze({ sub, id, roles: Object.freeze([...roles]), sid, ...verified, iat: iat as number, exp: exp as number, jti });
 }
 
 export interface TokenServiceDeps {
@@ -93,6 +98,7 @@ export function createTokenService({ config, keys, clock, cacheSize = VERIFIED_T
         id: subject.id,
         roles: [...subject.roles],
         sid: subject.sessionId,
+        ...(subject.emailVerified === undefined ? {} : { email_verified: subject.emailVerified }),
         iat,
         exp: iat + config.accessTtlSeconds,
         jti: randomToken(16),

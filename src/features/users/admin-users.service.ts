@@ -89,7 +89,8 @@ export function createAdminUserService(deps: AdminUserServiceDeps): AdminUserSer
 
     async create(input, actor) {
       const granted = await roles.resolve(input.roles);
-      const id = await accounts.register({ ...input, roleIds: granted.map((r) => r.id) });
+      // An operator vouches for the address: no verification mail, and signin is never held back.
+      const id = await accounts.register({ ...input, roleIds: granted.map((r) => r.id), emailVerified: true });
       const created = await existing(id);
       await record('admin.user_created', actor, created, { roles: created.roles, disabled: created.disabled });
       return toUserView(created);
@@ -103,7 +104,8 @@ export function createAdminUserService(deps: AdminUserServiceDeps): AdminUserSer
           await users.lockAdmins(trx);
           const user = await users.findById(id, trx);
           if (!user) throw new AppError('USER_NOT_FOUND', `User ${id} not found.`);
-          if (patch.email !== undefined) await users.updateEmail(id, patch.email, trx);
+          // Set directly (and audited below), as the admin vouches for it: counts as verified.
+          if (patch.email !== undefined) await users.updateEmail(id, patch.email, trx, true);
           if (granted) await users.setRoles(id, granted.map((r) => r.id), trx);
           if (patch.disabled !== undefined) await users.setDisabled(id, patch.disabled, trx);
 

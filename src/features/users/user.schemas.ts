@@ -98,6 +98,7 @@ export const userView = z
     id: z.number().int(),
     username: z.string(),
     email: z.string(),
+    emailVerified: z.boolean().describe('The address was confirmed through a link sent to it.'),
     roles: z.array(z.string()).describe('Role names, e.g. user, moderator, admin.'),
     disabled: z.boolean(),
     createdAt: z.string().describe('ISO 8601 time.'),

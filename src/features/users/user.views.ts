@@ -5,6 +5,7 @@ export interface UserView {
   id: number;
   username: string;
   email: string;
+  emailVerified: boolean;
   roles: string[];
   disabled: boolean;
   createdAt: Date;
@@ -15,6 +16,7 @@ export function toUserView(user: UserRecord): UserView {
     id: user.id,
     username: user.username,
     email: user.email,
+    emailVerified: user.emailVerified,
     roles: user.roles,
     disabled: user.disabled,
     createdAt: user.createdAt,
