@@ -97,7 +97,7 @@ export const ROTATED_TOKEN_RETENTION_MS = 24 * 3600 * 1000;
 const PURGE_BATCH = 500;
 
 type RefreshOutcome =
-  | { kind: 'ok'; sessionId: string; userId: number; refreshToken: string }
+  | { kind: 'ok'; sessionId: string; userId: number; refreshToken: string; amr: readonly string[] }
   | { kind: 'unknown' | 'revoked' | 'expired' }
   | { kind: 'reused'; sessionId: string; userId: number };
 
@@ -119,8 +119,8 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
     return ended;
   }
 
-  function pair(subject: Subject, sessionId: string, refreshToken: string): TokenPair {
-    const access = tokens.issueAccessToken({ id: subject.id, roles: subject.roles, sessionId });
+  function pair(subject: Subject, sessionId: string, refreshToken: string, amr: readonly string[]): TokenPair {
+    const access = tokens.issueAccessToken({ id: subject.id, roles: subject.roles, sessionId, amr });
     return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn };
   }
 
@@ -149,7 +149,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       }
       const idleExpiresAt = new Date(Math.min(now.getTime() + config.refreshTtlSeconds * 1000, session.expiresAt.getTime()));
       await sessions.touch(session.id, now, idleExpiresAt, trx);
-      return { kind: 'ok', sessionId: session.id, userId: session.userId, refreshToken };
+      return { kind: 'ok', sessionId: session.id, userId: session.userId, refreshToken, amr: session.amr };
     });
   }
 
@@ -172,12 +172,13 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
             expiresAt,
             userAgent: clip(context.userAgent, 255),
             ip: clip(context.ip, 64),
+            amr: proof.amr,
           },
           { id: token.id, sessionId, secretHash: token.secretHash, createdAt: new Date(now) },
           trx,
         ),
       );
-      return { sessionId, subject, ...pair(subject, sessionId, token.token) };
+      return { sessionId, subject, ...pair(subject, sessionId, token.token, proof.amr) };
     },
 
     async refresh(token) {
@@ -203,7 +204,8 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         await service.end({ sessionIds: [outcome.sessionId] }, 'account-disabled');
         throw new AppError('REFRESH_TOKEN_REVOKED');
       }
-      return pair(subject, outcome.sessionId, outcome.refreshToken);
+      // The session's amr: a refresh proves nothing new, and loses nothing its signin proved.
+      return pair(subject, outcome.sessionId, outcome.refreshToken, outcome.amr);
     },
 
     async identify(token) {
