@@ -30,6 +30,9 @@ function backgroundJobs({ services, config, logger }: { services: Services } & A
     job('session purge', SESSION_PURGE_INTERVAL_MS, async () => {
       logger.debug({ purged: await services.sessions.purge() }, 'purged ended sessions');
     }),
+    job('mfa challenge purge', SESSION_PURGE_INTERVAL_MS, async () => {
+      logger.debug({ purged: await services.auth.purgeMfaChallenges() }, 'purged expired mfaTokens');
+    }),
   ];
   const accountCheck = config.accounts.checkIntervalSeconds;
   if (accountCheck > 0) jobs.push(job('account check', accountCheck * 1000, () => services.accounts.check()));

@@ -5,8 +5,15 @@ import { createProfileService, type ProfileService } from './features/account/pr
 import { createAuditRepository } from './features/audit/audit.repository.js';
 import { createAuditLog, type AuditLog } from './features/audit/audit.service.js';
 import { createAuthService, type AuthService } from './features/auth/auth.service.js';
+import { createMfaChallengeRepository } from './features/auth/mfa-challenge.repository.js';
+import { createMfaChallenges } from './features/auth/mfa-challenges.js';
 import { createAccountThrottle, createThrottleStores } from './features/credentials/account-throttle.js';
 import { createPasswordCredential } from './features/credentials/password.credential.js';
+import { createSecondFactorCredential } from './features/credentials/second-factor.credential.js';
+import { createSecondFactorRepository } from './features/credentials/second-factor.repository.js';
+import { createSecondFactors, type SecondFactors } from './features/credentials/second-factors.js';
+import { createTotpVault } from './features/credentials/totp.js';
+import { createMfaService, type MfaService } from './features/mfa/mfa.service.js';
 import { createPasswordHasher, limitHashing, OWASP_ARGON2, type PasswordHasher } from './features/passwords/password-hasher.js';
 import { createRoleRepository } from './features/roles/role.repository.js';
 import { createRoleService, type RoleService } from './features/roles/role.service.js';
@@ -51,6 +58,8 @@ export interface Services {
   auth: AuthService;
   profiles: ProfileService;
   adminUsers: AdminUserService;
+  secondFactors: SecondFactors;
+  mfa: MfaService;
   /** Resolves when the database answers (readiness). */
   ping: () => Promise<void>;
   /** The in-memory verdict on a verified access token: false when it must be refused. */
@@ -71,6 +80,9 @@ export function createKeyRing({ config, db, logger, clock = systemClock }: Servi
     rotationSeconds: tokens.keyRotationSeconds,
   });
 }
+
+/** The name authenticator apps show above Tokengate's codes. */
+export const TOTP_ISSUER = 'Tokengate';
 
 /** The composition root of the services: each built once, with its dependencies passed explicitly. */
 export function createServices(deps: ServiceDeps): Services {
@@ -114,6 +126,11 @@ export function createServices(deps: ServiceDeps): Services {
     maxDelaySeconds: config.limits.accountMaxDelaySeconds,
   });
   const password = createPasswordCredential({ users, hasher, throttle, audit, logger });
+  const factors = createSecondFactorRepository(db);
+  const vault = createTotpVault(config.mfa.sealingSecret);
+  const secondFactors = createSecondFactors({ db, factors, vault, clock, issuer: TOTP_ISSUER });
+  const secondFactor = createSecondFactorCredential({ factors, vault, throttle, audit, clock, logger });
+  const challenges = createMfaChallenges({ challenges: createMfaChallengeRepository(db), clock });
   return {
     roleService,
     userService: users,
@@ -125,9 +142,29 @@ export function createServices(deps: ServiceDeps): Services {
     accounts,
     revocations,
     sessions,
-    auth: createAuthService({ users, roles: roleService, password, sessions, audit, allowSignupRoles: config.signup.allowRoles }),
-    profiles: createProfileService({ users, password, hasher, sessions, audit }),
-    adminUsers: createAdminUserService({ db, users: createUserRepository(db), accounts: users, roles: roleService, sessions, audit }),
+    auth: createAuthService({
+      users,
+      roles: roleService,
+      password,
+      secondFactor,
+      secondFactors,
+      challenges,
+      sessions,
+      audit,
+      allowSignupRoles: config.signup.allowRoles,
+    }),
+    profiles: createProfileService({ users, password, hasher, sessions, audit, secondFactors }),
+    adminUsers: createAdminUserService({
+      db,
+      users: createUserRepository(db),
+      accounts: users,
+      roles: roleService,
+      sessions,
+      audit,
+      secondFactors,
+    }),
+    secondFactors,
+    mfa: createMfaService({ users, password, secondFactor, secondFactors, audit }),
     ping: () => db.ping(),
     admit: (claims) => !revocations.isRevoked(claims.sid) && accounts.admit(claims),
   };

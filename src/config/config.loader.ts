@@ -68,6 +68,20 @@ function resolveSecret(name: SecretName, env: Env, dataDir: string, { problems, 
   return value;
 }
 
+/**
+ * Seals authenticator secrets at rest: AUTH_SECRET, whatever the algorithm. With HS256 and no
+ * AUTH_SECRET, JWT_SECRET does, with a warning: rotating JWT_SECRET (the way to rotate HS256
+ * keys) would then make every stored authenticator secret unreadable.
+ */
+function sealingSecret(authSecret: string | undefined, jwtSecret: string | undefined, { warnings }: Findings): string {
+  if (authSecret !== undefined) return authSecret;
+  warnings.push(
+    'AUTH_SECRET is not set: authenticator-app secrets are sealed with JWT_SECRET, so changing JWT_SECRET would ' +
+      'make them unreadable (users would need their recovery codes). Set AUTH_SECRET as well to keep them apart.',
+  );
+  return jwtSecret ?? '';
+}
+
 /** What the loader knows besides the variables: where relative paths start, whether logs go to a terminal. */
 export interface LoadContext {
   cwd: string;
@@ -84,6 +98,8 @@ function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) 
   if (!shared && env.JWT_SECRET) {
     findings.warnings.push(`JWT_SECRET is ignored: JWT_ALG=${env.JWT_ALG} signs with stored keys (set JWT_ALG=HS256 to use it).`);
   }
+  const jwtSecret = shared ? resolveSecret('JWT_SECRET', env, dataDir, findings) : undefined;
+  const authSecret = !shared || env.AUTH_SECRET ? resolveSecret('AUTH_SECRET', env, dataDir, findings) : undefined;
   return {
     env: env.NODE_ENV,
     dataDir,
@@ -99,9 +115,9 @@ function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) 
       audience: env.JWT_AUDIENCE,
       algorithm: env.JWT_ALG,
       /** The shared HS256 secret (JWT_SECRET); only with JWT_ALG=HS256. */
-      secret: shared ? resolveSecret('JWT_SECRET', env, dataDir, findings) : undefined,
+      secret: jwtSecret,
       /** Encrypts the stored private keys (AUTH_SECRET); only with asymmetric algorithms. */
-      keyEncryptionSecret: shared ? undefined : resolveSecret('AUTH_SECRET', env, dataDir, findings),
+      keyEncryptionSecret: shared ? undefined : authSecret,
       accessTtlSeconds: env.ACCESS_TOKEN_TTL,
       keyRotationSeconds: env.KEY_ROTATION_INTERVAL,
     },
@@ -123,6 +139,10 @@ function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) 
     hashing: { concurrency: env.HASH_CONCURRENCY, queue: env.HASH_QUEUE ?? env.HASH_CONCURRENCY * 8 },
     accounts: { checkIntervalSeconds: env.ACCOUNT_CHECK_INTERVAL },
     signup: { allowRoles: env.ALLOW_SIGNUP_ROLES },
+    mfa: {
+      requiredRoles: env.MFA_REQUIRED_ROLES as readonly string[],
+      sealingSecret: sealingSecret(authSecret, jwtSecret, findings),
+    },
     log: {
       level: env.LOG_LEVEL,
       format: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' && terminal ? 'pretty' : 'json'),

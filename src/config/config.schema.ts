@@ -217,6 +217,16 @@ export const settings = {
     shown: '8 × `HASH_CONCURRENCY`',
     description: 'Hashes that may wait for a slot; beyond that, signin and signup answer 503 at once.',
   }),
+  MFA_REQUIRED_ROLES: setting({
+    schema: z
+      .string()
+      .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, { error: 'must be a comma-separated list of role names, e.g. admin' }))),
+    default: '',
+    shown: 'none',
+    description:
+      'Comma-separated roles, e.g. `admin`: routes that require one of them answer 403 `MFA_REQUIRED` to a token whose signin had no second factor. Enrollment (`/api/users/me/mfa/*`) stays open.',
+  }),
   ALLOW_SIGNUP_ROLES: setting({
     schema: booleanText,
     default: 'false',

@@ -2,6 +2,7 @@ import { AppError } from '../../lib/errors.js';
 import type { RequestContext } from '../../lib/request-context.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { PasswordCredential } from '../credentials/password.credential.js';
+import type { SecondFactors } from '../credentials/second-factors.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
 import { passwordProblem } from '../passwords/password-policy.js';
 import type { SessionService } from '../sessions/session.service.js';
@@ -28,9 +29,12 @@ export interface ProfileServiceDeps {
   hasher: PasswordHasher;
   sessions: SessionService;
   audit: AuditLog;
+  secondFactors: Pick<SecondFactors, 'status'>;
 }
 
-export function createProfileService({ users, password, hasher, sessions, audit }: ProfileServiceDeps): ProfileService {
+export function createProfileService(deps: ProfileServiceDeps): ProfileService {
+  const { users, password, hasher, sessions, audit, secondFactors } = deps;
+
   /** The caller's account; a token whose account is gone or disabled is no longer valid. */
   async function account(me: Me): Promise<UserRecord> {
     const user = await users.findById(me.id);
@@ -40,7 +44,8 @@ export function createProfileService({ users, password, hasher, sessions, audit 
 
   return {
     async get(me) {
-      return toUserView(await account(me));
+      const user = await account(me);
+      return toUserView(user, await secondFactors.status(user.id));
     },
 
     async changeEmail(me, email, context) {
@@ -53,7 +58,7 @@ export function createProfileService({ users, password, hasher, sessions, audit 
         context,
         details: { from: user.email, to: email },
       });
-      return toUserView({ ...user, email });
+      return toUserView({ ...user, email }, await secondFactors.status(user.id));
     },
 
     async changePassword(me, current, next, context) {

@@ -19,6 +19,15 @@ export const AUDIT_TYPES = [
   'admin.sessions_revoked',
   'admin.role_created',
   'admin.role_deleted',
+  // Second factors.
+  'signin.mfa_required',
+  'mfa.failure',
+  'mfa.recovery_code_used',
+  'mfa.totp_setup_started',
+  'mfa.totp_enabled',
+  'mfa.totp_disabled',
+  'mfa.recovery_codes_replaced',
+  'admin.mfa_reset',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 
