@@ -118,12 +118,13 @@ export const settings = {
     schema: z.string(),
     shown: 'generated in development',
     description:
-      'Encrypts the stored private keys (asymmetric algorithms): at least 32 random bytes, e.g. `openssl rand -base64 48`. Required in production; well-known, short or low-variety values are refused there. Every instance needs the same value, and it must not change (the keys could not be decrypted).',
+      'Encrypts the stored private keys (asymmetric algorithms) and the authenticator-app secrets: at least 32 random bytes, e.g. `openssl rand -base64 48`. Required in production (with HS256 only recommended); well-known, short or low-variety values are refused there. Every instance needs the same value, and it must not change (what it encrypts could not be decrypted).',
   }),
   JWT_SECRET: setting({
     schema: z.string(),
     shown: 'generated in development',
-    description: 'Only with `JWT_ALG=HS256`: the shared signing secret, under the same rules as `AUTH_SECRET`.',
+    description:
+      'Only with `JWT_ALG=HS256`: the shared signing secret, under the same rules as `AUTH_SECRET`. Without `AUTH_SECRET` it also encrypts the authenticator-app secrets (a warning says so).',
   }),
   KEY_ROTATION_INTERVAL: setting({
     schema: duration(0, 3650 * 86400),
@@ -225,7 +226,7 @@ export const settings = {
     default: '',
     shown: 'none',
     description:
-      'Comma-separated roles, e.g. `admin`: routes that require one of them answer 403 `MFA_REQUIRED` to a token whose signin had no second factor. Enrollment (`/api/users/me/mfa/*`) stays open.',
+      'Comma-separated roles, e.g. `admin`: routes that require one of them, or a role containing one (admin contains every role), answer 403 `MFA_REQUIRED` to a token whose signin had no second factor. Enrollment (`/api/users/me/mfa/*`) stays open.',
   }),
   ALLOW_SIGNUP_ROLES: setting({
     schema: booleanText,
