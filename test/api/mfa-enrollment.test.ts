@@ -176,6 +176,15 @@ describe('DELETE /api/admin/users/:id/mfa', () => {
     await enrollTotp(app, target, clock);
   });
 
+  it('deleting a user deletes their second factors', async () => {
+    const target = await enrolledUser();
+    await mfaTokenFor(app, target);
+    await as(app, admin.accessToken).delete(`/api/admin/users/${target.id}`).expect(200);
+    const { TotpFactor, RecoveryCode, MfaChallenge } = app.db.models;
+    const where = { where: { userId: target.id } };
+    expect([await TotpFactor.count(where), await RecoveryCode.count(where), await MfaChallenge.count(where)]).toEqual([0, 0, 0]);
+  });
+
   it('answers 404 for an unknown user and 400 for a malformed id', async () => {
     const byAdmin = as(app, admin.accessToken);
     expect((await byAdmin.delete('/api/admin/users/99999999/mfa').expect(404)).body.code).toBe('USER_NOT_FOUND');

@@ -113,6 +113,10 @@ describe('the mfaToken', () => {
     expect(dead.body).toEqual({ message: expect.any(String), code: 'MFA_TOKEN_INVALID' });
     // The factor itself is not locked: a new signin goes through.
     await verify(app, await mfaTokenFor(app, user), user.authenticator.codeAt(now())).expect(200);
+    const metrics = (await app.http().get('/metrics').expect(200)).text;
+    for (const outcome of ['success', 'MFA_CODE_INVALID', 'MFA_TOKEN_INVALID']) {
+      expect(metrics).toMatch(new RegExp(`^tokengate_mfa_verify_total\\{outcome="${outcome}"\\} [1-9]`, 'm'));
+    }
   });
 
   it('works once, and lives 5 minutes', async () => {
@@ -125,6 +129,9 @@ describe('the mfaToken', () => {
     const old = await mfaTokenFor(app, user);
     clock.advance(5 * 60_000 + 1_000);
     expect((await verify(app, old, user.authenticator.codeAt(now())).expect(401)).body.code).toBe('MFA_TOKEN_INVALID');
+    // The hourly purge removes expired ones.
+    expect(await app.services.auth.purgeMfaChallenges()).toBeGreaterThanOrEqual(2);
+    expect(await app.db.models.MfaChallenge.count({ where: { userId: user.id } })).toBe(0);
   });
 
   it('is refused when unknown, forged or for an account disabled meanwhile', async () => {
