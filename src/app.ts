@@ -36,6 +36,9 @@ function backgroundJobs({ services, config, logger }: { services: Services } & A
     job('mail purge', MAIL_PURGE_INTERVAL_MS, async () => {
       logger.debug({ outbox: await services.mail.purge(), tokens: await services.emails.purge() }, 'purged old mail and links');
     }),
+    job('mfa challenge purge', SESSION_PURGE_INTERVAL_MS, async () => {
+      logger.debug({ purged: await services.auth.purgeMfaChallenges() }, 'purged expired mfaTokens');
+    }),
   ];
   const accountCheck = config.accounts.checkIntervalSeconds;
   if (accountCheck > 0) jobs.push(job('account check', accountCheck * 1000, () => services.accounts.check()));

@@ -15,6 +15,13 @@ import { builtInMailTemplates, loadMailTemplates } from './features/mail/mail-te
 import { createFileTransport, createSmtpTransport, type MailTransport } from './features/mail/mail-transport.js';
 import { createMailService, type MailService, type MailTiming } from './features/mail/mail.service.js';
 import { createOutboxRepository } from './features/mail/outbox.repository.js';
+import { createMfaChallengeRepository } from './features/auth/mfa-challenge.repository.js';
+import { createMfaChallenges } from './features/auth/mfa-challenges.js';
+import { createSecondFactorCredential } from './features/credentials/second-factor.credential.js';
+import { createSecondFactorRepository } from './features/credentials/second-factor.repository.js';
+import { createSecondFactors, type SecondFactors } from './features/credentials/second-factors.js';
+import { createTotpVault } from './features/credentials/totp.js';
+import { createMfaService, type MfaService } from './features/mfa/mfa.service.js';
 import { createPasswordHasher, limitHashing, OWASP_ARGON2, type PasswordHasher } from './features/passwords/password-hasher.js';
 import { createRoleRepository } from './features/roles/role.repository.js';
 import { createRoleService, type RoleService } from './features/roles/role.service.js';
@@ -68,6 +75,8 @@ export interface Services {
   emails: EmailService;
   /** Reads MAIL_TEMPLATES_DIR (at start: a bad template stops the start). */
   loadMailTemplates: () => Promise<void>;
+  secondFactors: SecondFactors;
+  mfa: MfaService;
   /** Resolves when the database answers (readiness). */
   ping: () => Promise<void>;
   /** The in-memory verdict on a verified access token: false when it must be refused. */
@@ -116,6 +125,8 @@ function createMailServices(deps: ServiceDeps, { users, hasher, sessions, thrott
   };
   return { mail, emails, loadMailTemplates: load };
 }
+/** The name authenticator apps show above Tokengate's codes. */
+export const TOTP_ISSUER = 'Tokengate';
 
 /** The composition root of the services: each built once, with its dependencies passed explicitly. */
 export function createServices(deps: ServiceDeps): Services {
@@ -166,6 +177,11 @@ export function createServices(deps: ServiceDeps): Services {
   });
   const password = createPasswordCredential({ users, hasher, throttle, audit, logger });
   const { mail, emails, loadMailTemplates: loadTemplates } = createMailServices(deps, { users, hasher, sessions, throttle, audit });
+  const factors = createSecondFactorRepository(db);
+  const vault = createTotpVault(config.serverSecret);
+  const secondFactors = createSecondFactors({ db, factors, vault, clock, issuer: TOTP_ISSUER });
+  const secondFactor = createSecondFactorCredential({ factors, vault, throttle, audit, clock, logger });
+  const challenges = createMfaChallenges({ challenges: createMfaChallengeRepository(db), clock });
   return {
     roleService,
     userService: users,
@@ -181,17 +197,30 @@ export function createServices(deps: ServiceDeps): Services {
       users,
       roles: roleService,
       password,
+      secondFactor,
+      secondFactors,
+      challenges,
       sessions,
       audit,
       allowSignupRoles: config.signup.allowRoles,
       requireVerifiedEmail: config.mail.verification === 'required',
       onSignup: (email, context) => emails.onSignup(email, context),
     }),
-    profiles: createProfileService({ users, password, hasher, sessions, emails, audit }),
-    adminUsers: createAdminUserService({ db, users: createUserRepository(db), accounts: users, roles: roleService, sessions, audit }),
+    profiles: createProfileService({ users, password, hasher, sessions, emails, audit, secondFactors }),
+    adminUsers: createAdminUserService({
+      db,
+      users: createUserRepository(db),
+      accounts: users,
+      roles: roleService,
+      sessions,
+      audit,
+      secondFactors,
+    }),
     mail,
     emails,
     loadMailTemplates: loadTemplates,
+    secondFactors,
+    mfa: createMfaService({ users, password, secondFactor, secondFactors, audit }),
     ping: () => db.ping(),
     admit: (claims) => !revocations.isRevoked(claims.sid) && accounts.admit(claims),
   };

@@ -103,6 +103,20 @@ function mailConfig(env: Env, cwd: string, dataDir: string, { problems, warnings
   };
 }
 
+/**
+ * Seals authenticator secrets at rest: AUTH_SECRET, whatever the algorithm. With HS256 and no
+ * AUTH_SECRET, JWT_SECRET does, with a warning: rotating JWT_SECRET (the way to rotate HS256
+ * keys) would then make every stored authenticator secret unreadable.
+ */
+function sealingSecret(authSecret: string | undefined, jwtSecret: string | undefined, { warnings }: Findings): string {
+  if (authSecret !== undefined) return authSecret;
+  warnings.push(
+    'AUTH_SECRET is not set: authenticator-app secrets are sealed with JWT_SECRET, so changing JWT_SECRET would ' +
+      'make them unreadable (users would need their recovery codes). Set AUTH_SECRET as well to keep them apart.',
+  );
+  return jwtSecret ?? '';
+}
+
 /** What the loader knows besides the variables: where relative paths start, whether logs go to a terminal. */
 export interface LoadContext {
   cwd: string;
@@ -116,15 +130,19 @@ export interface LoadContext {
 function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) {
   const dataDir = path.resolve(cwd, env.DATA_DIR);
   const shared = env.JWT_ALG === 'HS256';
-  const serverSecret = resolveSecret(shared ? 'JWT_SECRET' : 'AUTH_SECRET', env, dataDir, findings);
   if (!shared && env.JWT_SECRET) {
     findings.warnings.push(`JWT_SECRET is ignored: JWT_ALG=${env.JWT_ALG} signs with stored keys (set JWT_ALG=HS256 to use it).`);
   }
+  const jwtSecret = shared ? resolveSecret('JWT_SECRET', env, dataDir, findings) : undefined;
+  const authSecret = !shared || env.AUTH_SECRET ? resolveSecret('AUTH_SECRET', env, dataDir, findings) : undefined;
   return {
     env: env.NODE_ENV,
     dataDir,
-    /** The server's secret (AUTH_SECRET, or JWT_SECRET with HS256): keys for other purposes derive from it. */
-    serverSecret,
+    /**
+     * The server's secret (AUTH_SECRET; with HS256 and no AUTH_SECRET, JWT_SECRET): keys for other
+     * purposes (sealing authenticator secrets, deriving refresh-token successors) derive from it.
+     */
+    serverSecret: sealingSecret(authSecret, jwtSecret, findings),
     http: {
       port: env.PORT,
       host: env.HOST,
@@ -137,9 +155,9 @@ function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) 
       audience: env.JWT_AUDIENCE,
       algorithm: env.JWT_ALG,
       /** The shared HS256 secret (JWT_SECRET); only with JWT_ALG=HS256. */
-      secret: shared ? serverSecret : undefined,
+      secret: jwtSecret,
       /** Encrypts the stored private keys (AUTH_SECRET); only with asymmetric algorithms. */
-      keyEncryptionSecret: shared ? undefined : serverSecret,
+      keyEncryptionSecret: shared ? undefined : authSecret,
       accessTtlSeconds: env.ACCESS_TOKEN_TTL,
       keyRotationSeconds: env.KEY_ROTATION_INTERVAL,
     },
@@ -162,6 +180,7 @@ function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) 
     hashing: { concurrency: env.HASH_CONCURRENCY, maxWaitSeconds: env.HASH_MAX_WAIT },
     accounts: { checkIntervalSeconds: env.ACCOUNT_CHECK_INTERVAL },
     signup: { allowRoles: env.ALLOW_SIGNUP_ROLES },
+    mfa: { requiredRoles: env.MFA_REQUIRED_ROLES as readonly string[] },
     log: {
       level: env.LOG_LEVEL,
       format: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' && terminal ? 'pretty' : 'json'),

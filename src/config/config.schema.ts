@@ -134,12 +134,13 @@ export const settings = {
     schema: z.string(),
     shown: 'generated in development',
     description:
-      'Encrypts the stored private keys (asymmetric algorithms): at least 32 random bytes, e.g. `openssl rand -base64 48`. Required in production; well-known, short or low-variety values are refused there. Every instance needs the same value, and it must not change (the keys could not be decrypted).',
+      'Encrypts the stored private keys (asymmetric algorithms) and the authenticator-app secrets: at least 32 random bytes, e.g. `openssl rand -base64 48`. Required in production (with HS256 only recommended); well-known, short or low-variety values are refused there. Every instance needs the same value, and it must not change (what it encrypts could not be decrypted).',
   }),
   JWT_SECRET: setting({
     schema: z.string(),
     shown: 'generated in development',
-    description: 'Only with `JWT_ALG=HS256`: the shared signing secret, under the same rules as `AUTH_SECRET`.',
+    description:
+      'Only with `JWT_ALG=HS256`: the shared signing secret, under the same rules as `AUTH_SECRET`. Without `AUTH_SECRET` it also encrypts the authenticator-app secrets (a warning says so).',
   }),
   KEY_ROTATION_INTERVAL: setting({
     schema: duration(0, 3650 * 86400),
@@ -239,6 +240,16 @@ export const settings = {
     default: '2s',
     description:
       'A signin or signup is admitted while its password hash would wait less than this (hashes ahead × the measured time of one ÷ `HASH_CONCURRENCY`); beyond it, 503 with `Retry-After` at once.',
+  }),
+  MFA_REQUIRED_ROLES: setting({
+    schema: z
+      .string()
+      .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, { error: 'must be a comma-separated list of role names, e.g. admin' }))),
+    default: '',
+    shown: 'none',
+    description:
+      'Comma-separated roles, e.g. `admin`: routes that require one of them, or a role containing one (admin contains every role), answer 403 `MFA_REQUIRED` to a token whose signin had no second factor. Enrollment (`/api/users/me/mfa/*`) stays open.',
   }),
   ALLOW_SIGNUP_ROLES: setting({
     schema: booleanText,

@@ -7,6 +7,10 @@ import {
   type NonAttribute,
   type Sequelize,
 } from 'sequelize';
+import { defineMailModels, type EmailTokenRow, type MailOutboxRow } from './mail.models.js';
+import { secondFactorModels, type MfaChallengeRow, type RecoveryCodeRow, type TotpFactorRow } from './second-factor.models.js';
+
+export type { EmailTokenRow, MailOutboxRow, MfaChallengeRow, RecoveryCodeRow, TotpFactorRow };
 
 /*
  * The tutorial's tables keep their names and columns (`users`, `roles`, `user_roles`,
@@ -56,6 +60,8 @@ export class SessionRow extends Model<InferAttributes<SessionRow>, InferCreation
   declare revokedReason: CreationOptional<string | null>;
   declare userAgent: string | null;
   declare ip: string | null;
+  /** How the signin was proven: RFC 8176 method references separated by spaces; null before 0007 ("pwd"). */
+  declare amr: CreationOptional<string | null>;
 }
 
 export class RefreshTokenRow extends Model<InferAttributes<RefreshTokenRow>, InferCreationAttributes<RefreshTokenRow>> {
@@ -98,34 +104,6 @@ export class AuditEventRow extends Model<InferAttributes<AuditEventRow>, InferCr
   declare createdAt: Date;
 }
 
-export class EmailTokenRow extends Model<InferAttributes<EmailTokenRow>, InferCreationAttributes<EmailTokenRow>> {
-  /** SHA-256 of the token; the token itself is only in the mail. */
-  declare tokenHash: string;
-  declare userId: number;
-  declare purpose: string;
-  declare email: string;
-  declare createdAt: Date;
-  declare expiresAt: Date;
-  declare usedAt: CreationOptional<Date | null>;
-}
-
-export class MailOutboxRow extends Model<InferAttributes<MailOutboxRow>, InferCreationAttributes<MailOutboxRow>> {
-  declare id: CreationOptional<number>;
-  declare purpose: string;
-  declare recipient: string;
-  declare recipientKey: string;
-  declare userId: number | null;
-  /** JSON text. */
-  declare payload: string | null;
-  declare status: string;
-  declare attempts: CreationOptional<number>;
-  declare nextAttemptAt: Date;
-  declare claimedBy: CreationOptional<string | null>;
-  declare claimedUntil: CreationOptional<Date | null>;
-  declare lastError: CreationOptional<string | null>;
-  declare createdAt: Date;
-  declare finishedAt: CreationOptional<Date | null>;
-}
 
 export interface Models {
   User: typeof UserRow;
@@ -138,6 +116,9 @@ export interface Models {
   AuditEvent: typeof AuditEventRow;
   EmailToken: typeof EmailTokenRow;
   MailOutbox: typeof MailOutboxRow;
+  TotpFactor: typeof TotpFactorRow;
+  RecoveryCode: typeof RecoveryCodeRow;
+  MfaChallenge: typeof MfaChallengeRow;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -198,6 +179,7 @@ export function defineModels(sequelize: Sequelize): Models {
       revokedReason: DataTypes.STRING(32),
       userAgent: DataTypes.STRING(255),
       ip: DataTypes.STRING(64),
+      amr: DataTypes.STRING(64),
     },
     { sequelize, tableName: 'sessions', modelName: 'session', timestamps: false },
   );
@@ -252,43 +234,16 @@ export function defineModels(sequelize: Sequelize): Models {
     { sequelize, tableName: 'audit_events', modelName: 'auditEvent', timestamps: false },
   );
 
-  const { EmailToken, MailOutbox } = defineMailModels(sequelize);
-  return { User, Role, UserRole, Session, RefreshToken, Revocation, SigningKey, AuditEvent, EmailToken, MailOutbox };
-}
-
-function defineMailModels(sequelize: Sequelize): Pick<Models, 'EmailToken' | 'MailOutbox'> {
-  class EmailToken extends EmailTokenRow {}
-  EmailToken.init(
-    {
-      tokenHash: { type: DataTypes.STRING(64), primaryKey: true },
-      userId: { type: DataTypes.INTEGER, allowNull: false },
-      purpose: { type: DataTypes.STRING(16), allowNull: false },
-      email: { type: DataTypes.STRING(255), allowNull: false },
-      createdAt: DataTypes.DATE(3),
-      expiresAt: DataTypes.DATE(3),
-      usedAt: DataTypes.DATE(3),
-    },
-    { sequelize, tableName: 'email_tokens', modelName: 'emailToken', timestamps: false },
-  );
-  class MailOutbox extends MailOutboxRow {}
-  MailOutbox.init(
-    {
-      id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
-      purpose: { type: DataTypes.STRING(32), allowNull: false },
-      recipient: { type: DataTypes.STRING(255), allowNull: false },
-      recipientKey: { type: DataTypes.STRING(255), allowNull: false },
-      userId: DataTypes.INTEGER,
-      payload: DataTypes.TEXT,
-      status: { type: DataTypes.STRING(16), allowNull: false },
-      attempts: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
-      nextAttemptAt: DataTypes.DATE(3),
-      claimedBy: DataTypes.STRING(64),
-      claimedUntil: DataTypes.DATE(3),
-      lastError: DataTypes.STRING(255),
-      createdAt: DataTypes.DATE(3),
-      finishedAt: DataTypes.DATE(3),
-    },
-    { sequelize, tableName: 'mail_outbox', modelName: 'mailOutbox', timestamps: false },
-  );
-  return { EmailToken, MailOutbox };
+  return {
+    User,
+    Role,
+    UserRole,
+    Session,
+    RefreshToken,
+    Revocation,
+    SigningKey,
+    AuditEvent,
+    ...defineMailModels(sequelize),
+    ...secondFactorModels(sequelize),
+  };
 }

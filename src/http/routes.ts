@@ -7,6 +7,7 @@ import { authRoutes } from '../features/auth/auth.routes.js';
 import { boardRoutes } from '../features/boards/board.routes.js';
 import { emailRoutes } from '../features/email/email.routes.js';
 import { DOCS_ASSETS_PATH, docsAssets, docsRoutes } from '../features/ops/docs.routes.js';
+import { mfaRoutes } from '../features/mfa/mfa.routes.js';
 import { healthRoutes } from '../features/ops/health.routes.js';
 import type { Metrics } from '../features/ops/metrics.js';
 import { opsRoutes } from '../features/ops/ops.routes.js';
@@ -44,6 +45,7 @@ export function routeTable({ services, metrics, config }: RouteDeps): RouteDefin
     ...emailRoutes(services.emails),
     ...sessionRoutes(services.sessions),
     ...profileRoutes(services.profiles),
+    ...mfaRoutes(services.mfa),
     ...adminUserRoutes(services.adminUsers),
     ...roleRoutes(services.roleService),
     ...auditRoutes(services.audit),

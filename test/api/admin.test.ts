@@ -101,6 +101,7 @@ describe('self-service: /api/users/me', () => {
       roles: ['user'],
       disabled: false,
       createdAt: expect.any(String),
+      mfa: { totp: false, recoveryCodesLeft: 0, passkeys: 0 },
     });
     expect(res.text).not.toMatch(/argon2|password/);
     expect((await as(user.accessToken).get(`/api/users/${admin.id}`)).status).toBe(404);

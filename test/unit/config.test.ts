@@ -81,6 +81,31 @@ describe('loadConfig', () => {
     expect(loadConfig({ AUTH_SECRET: STRONG, JWT_SECRET: STRONG }, cwd).warnings.join()).toMatch(/JWT_SECRET is ignored/);
   });
 
+  it('seals second-factor secrets with AUTH_SECRET, or with JWT_SECRET (and a warning) under HS256 without one', () => {
+    const OTHER = 'another-strong-secret-9876543210-zyxwvutsrq';
+    expect(loadConfig({ AUTH_SECRET: STRONG }, cwd).config.serverSecret).toBe(STRONG);
+    const shared = loadConfig({ JWT_ALG: 'HS256', JWT_SECRET: OTHER }, cwd);
+    expect(shared.config.serverSecret).toBe(OTHER);
+    expect(shared.warnings.join()).toMatch(/sealed with JWT_SECRET/);
+    const both = loadConfig({ JWT_ALG: 'HS256', JWT_SECRET: OTHER, AUTH_SECRET: STRONG }, cwd);
+    expect(both.config.serverSecret).toBe(STRONG);
+    expect(both.config.tokens).toMatchObject({ secret: OTHER, keyEncryptionSecret: undefined });
+    expect(both.warnings).toEqual([]);
+    // With HS256, a weak AUTH_SECRET is refused in production too, since it seals those secrets.
+    expect(problems({ NODE_ENV: 'production', JWT_ALG: 'HS256', JWT_SECRET: OTHER, AUTH_SECRET: 'short' }).join()).toMatch(
+      /AUTH_SECRET is shorter/,
+    );
+  });
+
+  it('reads MFA_REQUIRED_ROLES as a list of role names', () => {
+    expect(loadConfig({ AUTH_SECRET: STRONG }, cwd).config.mfa.requiredRoles).toEqual([]);
+    expect(loadConfig({ AUTH_SECRET: STRONG, MFA_REQUIRED_ROLES: 'admin, Billing,' }, cwd).config.mfa.requiredRoles).toEqual([
+      'admin',
+      'billing',
+    ]);
+    expect(problems({ AUTH_SECRET: STRONG, MFA_REQUIRED_ROLES: 'admin,not a role' }).join()).toMatch(/^MFA_REQUIRED_ROLES: /);
+  });
+
   it('parses durations, lists, booleans and proxy settings', () => {
     const { config } = loadConfig(
       {

@@ -3,6 +3,7 @@ import type { RequestContext } from '../../lib/request-context.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { PasswordCredential } from '../credentials/password.credential.js';
 import type { EmailService } from '../email/email.service.js';
+import type { SecondFactors } from '../credentials/second-factors.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
 import { passwordProblem } from '../passwords/password-policy.js';
 import type { SessionService } from '../sessions/session.service.js';
@@ -31,9 +32,12 @@ export interface ProfileServiceDeps {
   sessions: SessionService;
   emails: EmailService;
   audit: AuditLog;
+  secondFactors: Pick<SecondFactors, 'status'>;
 }
 
-export function createProfileService({ users, password, hasher, sessions, emails, audit }: ProfileServiceDeps): ProfileService {
+export function createProfileService(deps: ProfileServiceDeps): ProfileService {
+  const { users, password, hasher, sessions, emails, audit, secondFactors } = deps;
+
   /** The caller's account; a token whose account is gone or disabled is no longer valid. */
   async function account(me: Me): Promise<UserRecord> {
     const user = await users.findById(me.id);
@@ -43,7 +47,8 @@ export function createProfileService({ users, password, hasher, sessions, emails
 
   return {
     async get(me) {
-      return toUserView(await account(me));
+      const user = await account(me);
+      return toUserView(user, await secondFactors.status(user.id));
     },
 
     async requestEmailChange(me, email, context) {

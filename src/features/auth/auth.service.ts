@@ -1,13 +1,17 @@
 import { AppError } from '../../lib/errors.js';
+import type { Proof } from '../../lib/proof.js';
 import type { RequestContext } from '../../lib/request-context.js';
 import { authorities, DEFAULT_ROLE } from '../../lib/roles.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { PasswordCredential } from '../credentials/password.credential.js';
+import type { SecondFactorCredential } from '../credentials/second-factor.credential.js';
+import type { SecondFactorMethod, SecondFactors } from '../credentials/second-factors.js';
 import type { RoleService } from '../roles/role.service.js';
 import type { SessionService, TokenPair } from '../sessions/session.service.js';
 import type { AccessClaims } from '../tokens/token.service.js';
 import type { UserService, WithNewAccount } from '../users/user.service.js';
-import type { SigninInput, SignupInput } from './auth.schemas.js';
+import type { MfaVerifyInput, SigninInput, SignupInput } from './auth.schemas.js';
+import type { MfaChallenges } from './mfa-challenges.js';
 
 /** The tutorial's signin answer: the account and its tokens. */
 export interface SigninResult extends TokenPair {
@@ -17,6 +21,20 @@ export interface SigninResult extends TokenPair {
   emailVerified: boolean;
   roles: string[];
 }
+
+/** The signin answer of an account with a second factor: no tokens until a code is verified. */
+export interface MfaChallengeResult {
+  mfaRequired: true;
+  mfaToken: string;
+  methods: SecondFactorMethod[];
+  message: string;
+}
+
+export function isMfaChallenge(result: SigninResult | MfaChallengeResult): result is MfaChallengeResult {
+  return 'mfaRequired' in result;
+}
+
+const MFA_MESSAGE = 'Enter the code from your authenticator app, or a recovery code, to finish signing in.';
 
 export interface SignoutRequest {
   /** The refresh token of the session to end, when the client sends it. */
@@ -30,7 +48,12 @@ export interface SignoutRequest {
 /** The tutorial's /api/auth use cases, composed of credentials and sessions. */
 export interface AuthService {
   signup(input: SignupInput, context: RequestContext): Promise<void>;
-  signin(input: SigninInput, context: RequestContext): Promise<SigninResult>;
+  /** Tokens; or, when the account has a second factor, an mfaToken for `verifyMfa`. */
+  signin(input: SigninInput, context: RequestContext): Promise<SigninResult | MfaChallengeResult>;
+  /** The second step: an mfaToken and a code (authenticator or recovery) for the tokens. */
+  verifyMfa(input: MfaVerifyInput, context: RequestContext): Promise<SigninResult>;
+  /** Deletes expired mfaTokens (a background job). */
+  purgeMfaChallenges(): Promise<number>;
   refresh(refreshToken: string): Promise<TokenPair>;
   signout(request: SignoutRequest): Promise<void>;
 }
@@ -39,6 +62,9 @@ export interface AuthServiceDeps {
   users: UserService;
   roles: RoleService;
   password: PasswordCredential;
+  secondFactor: SecondFactorCredential;
+  secondFactors: Pick<SecondFactors, 'methods'>;
+  challenges: MfaChallenges;
   sessions: SessionService;
   audit: AuditLog;
   allowSignupRoles: boolean;
@@ -49,12 +75,29 @@ export interface AuthServiceDeps {
 }
 
 export function createAuthService(deps: AuthServiceDeps): AuthService {
-  const { users, roles, password, sessions, audit, allowSignupRoles, requireVerifiedEmail, onSignup } = deps;
+  const { users, roles, password, secondFactor, secondFactors, challenges, sessions, audit, allowSignupRoles } = deps;
+  const { requireVerifiedEmail, onSignup } = deps;
 
   /** Only asked after the password was right, so that it tells nothing to someone guessing. */
   async function assertVerified(userId: number): Promise<void> {
     const user = await users.findById(userId);
     if (user && !user.emailVerified) throw new AppError('EMAIL_NOT_VERIFIED');
+  }
+
+  /** The last step of every signin: the session and its tokens, and the account throttle cleared. */
+  async function complete(proof: Proof, username: string, context: RequestContext): Promise<SigninResult> {
+    await password.signedIn(username, context);
+    const { subject, sessionId: _sessionId, ...tokens } = await sessions.start(proof, context);
+    const event = { actorId: subject.id, targetId: subject.id, username: subject.username, context };
+    await audit.record({ type: 'signin.success', ...event, details: { amr: proof.amr } });
+    const { id, email, emailVerified } = subject;
+    return { id, username: subject.username, email, emailVerified, roles: authorities(subject.roles), ...tokens };
+  }
+
+  /** A wrong code fails the signin like a wrong password: 401. */
+  function asSigninFailure(error: unknown): never {
+    if (error instanceof AppError && error.code === 'MFA_CODE_INVALID') throw new AppError('MFA_CODE_INVALID', undefined, { status: 401 });
+    throw error;
   }
 
   return {
@@ -75,11 +118,26 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     async signin(input, context) {
       const proof = await password.prove(input, context);
       if (requireVerifiedEmail) await assertVerified(proof.userId);
-      const { subject, sessionId: _sessionId, ...tokens } = await sessions.start(proof, context);
-      await audit.record({ type: 'signin.success', actorId: subject.id, targetId: subject.id, username: subject.username, context });
-      const { id, username, email, emailVerified } = subject;
-      return { id, username, email, emailVerified, roles: authorities(subject.roles), ...tokens };
+      const methods = await secondFactors.methods(proof.userId);
+      if (methods.length === 0) return complete(proof, input.username, context);
+      const mfaToken = await challenges.issue(proof);
+      const event = { actorId: proof.userId, targetId: proof.userId, username: input.username, context };
+      await audit.record({ type: 'signin.mfa_required', ...event, details: { methods } });
+      return { mfaRequired: true, mfaToken, methods, message: MFA_MESSAGE };
     },
+
+    async verifyMfa({ mfaToken, code }, context) {
+      const { username, ...proof } = await challenges.redeem(mfaToken, async (userId) => {
+        const user = await users.findById(userId);
+        // Deleted or disabled since the password step: the signin cannot finish.
+        if (!user || user.disabled) throw new AppError('MFA_TOKEN_INVALID');
+        const second = await secondFactor.prove(user, code, context).catch(asSigninFailure);
+        return { ...second, username: user.username };
+      });
+      return complete(proof, username, context);
+    },
+
+    purgeMfaChallenges: () => challenges.purge(),
 
     refresh: (refreshToken) => sessions.refresh(refreshToken),
 

@@ -47,6 +47,12 @@ export function createMetrics({ hashing, extra = [] }: MetricsDeps): Metrics {
       labelNames: ['outcome'],
       registers: [registry],
     }),
+    'POST /api/auth/mfa/verify': new Counter({
+      name: 'tokengate_mfa_verify_total',
+      help: 'Second steps of signins by outcome: success, or the error code (MFA_CODE_INVALID, MFA_TOKEN_INVALID, …).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     'POST /api/auth/refreshtoken': new Counter({
       name: 'tokengate_refresh_total',
       help: 'Refresh attempts by outcome: success, or the error code (REFRESH_TOKEN_REUSED, …).',

@@ -1,6 +1,7 @@
+import type { MfaStatus } from '../credentials/second-factors.js';
 import type { UserRecord } from './user.repository.js';
 
-/** A user as the API shows it: never the password hash. */
+/** A user as the API shows it: never the password hash, never a second factor's secret. */
 export interface UserView {
   id: number;
   username: string;
@@ -9,9 +10,10 @@ export interface UserView {
   roles: string[];
   disabled: boolean;
   createdAt: Date;
+  mfa: MfaStatus;
 }
 
-export function toUserView(user: UserRecord): UserView {
+export function toUserView(user: UserRecord, mfa: MfaStatus): UserView {
   return {
     id: user.id,
     username: user.username,
@@ -20,5 +22,6 @@ export function toUserView(user: UserRecord): UserView {
     roles: user.roles,
     disabled: user.disabled,
     createdAt: user.createdAt,
+    mfa,
   };
 }
