@@ -20,6 +20,7 @@ export interface Tokengate {
 }
 
 const SESSION_PURGE_INTERVAL_MS = 3600 * 1000;
+const MAIL_PURGE_INTERVAL_MS = 3600 * 1000;
 
 /** Every background job of an instance, in one list. Each is safe on any number of instances. */
 function backgroundJobs({ services, config, logger }: { services: Services } & AppDeps): PeriodicJob[] {
@@ -30,6 +31,14 @@ function backgroundJobs({ services, config, logger }: { services: Services } & A
     job('session purge', SESSION_PURGE_INTERVAL_MS, async () => {
       logger.debug({ purged: await services.sessions.purge() }, 'purged ended sessions');
     }),
+    // Claims are leases on outbox rows: any number of instances may send at once.
+    job('mail sender', services.mail.timing.pollMs, () => services.mail.deliver()),
+    job('mail purge', MAIL_PURGE_INTERVAL_MS, async () => {
+      logger.debug({ outbox: await services.mail.purge(), tokens: await services.emails.purge() }, 'purged old mail and links');
+    }),
+    job('mfa challenge purge', SESSION_PURGE_INTERVAL_MS, async () => {
+      logger.debug({ purged: await services.auth.purgeMfaChallenges() }, 'purged expired mfaTokens');
+    }),
   ];
   const accountCheck = config.accounts.checkIntervalSeconds;
   if (accountCheck > 0) jobs.push(job('account check', accountCheck * 1000, () => services.accounts.check()));
@@ -39,7 +48,7 @@ function backgroundJobs({ services, config, logger }: { services: Services } & A
 /** The Express application with its services; no listen(), so tests can use it directly. */
 export function createApp(deps: AppDeps): Tokengate {
   const services = createServices(deps);
-  const metrics = createMetrics({ hashing: services.hashing });
+  const metrics = createMetrics({ hashing: services.hashing, extra: services.mail.metrics.all });
   const app = express();
   app.disable('x-powered-by');
   const { trustProxy } = deps.config.http;
@@ -51,6 +60,9 @@ export function createApp(deps: AppDeps): Tokengate {
   app.use(errorHandler(deps.logger));
 
   const jobs = backgroundJobs({ ...deps, services });
+  const sender = jobs.find((job) => job.name === 'mail sender');
+  // Mail queued on this instance goes out at once, not at the next poll.
+  services.mail.onQueued(() => sender?.nudge());
   return {
     app,
     services,
@@ -58,10 +70,15 @@ export function createApp(deps: AppDeps): Tokengate {
     async start() {
       await services.keys.load();
       await services.revocations.poll();
+      await services.loadMailTemplates();
+      if (services.mail.transport === 'file' && deps.config.env === 'development') {
+        deps.logger.info(`SMTP_URL is not set: mail is written as .eml files under ${deps.config.mail.fileDir}, and its links are logged`);
+      }
       for (const job of jobs) job.start();
     },
     async stop() {
       await Promise.all(jobs.map((job) => job.stop()));
+      services.mail.close();
     },
   };
 }

@@ -6,8 +6,23 @@ import { createProfileService, type ProfileService } from './features/account/pr
 import { createAuditRepository } from './features/audit/audit.repository.js';
 import { createAuditLog, type AuditLog } from './features/audit/audit.service.js';
 import { createAuthService, type AuthService } from './features/auth/auth.service.js';
-import { createAccountThrottle, createThrottleStores } from './features/credentials/account-throttle.js';
+import { createAccountThrottle, createThrottleStores, type AccountThrottle } from './features/credentials/account-throttle.js';
 import { createPasswordCredential } from './features/credentials/password.credential.js';
+import { createEmailComposer } from './features/email/email-composer.js';
+import { createEmailTokenRepository } from './features/email/email-token.repository.js';
+import { createEmailTokens } from './features/email/email-tokens.js';
+import { createEmailService, type EmailService } from './features/email/email.service.js';
+import { builtInMailTemplates, loadMailTemplates } from './features/mail/mail-templates.js';
+import { createFileTransport, createSmtpTransport, type MailTransport } from './features/mail/mail-transport.js';
+import { createMailService, type MailService, type MailTiming } from './features/mail/mail.service.js';
+import { createOutboxRepository } from './features/mail/outbox.repository.js';
+import { createMfaChallengeRepository } from './features/auth/mfa-challenge.repository.js';
+import { createMfaChallenges } from './features/auth/mfa-challenges.js';
+import { createSecondFactorCredential } from './features/credentials/second-factor.credential.js';
+import { createSecondFactorRepository } from './features/credentials/second-factor.repository.js';
+import { createSecondFactors, type SecondFactors } from './features/credentials/second-factors.js';
+import { createTotpVault } from './features/credentials/totp.js';
+import { createMfaService, type MfaService } from './features/mfa/mfa.service.js';
 import { createPasswordHasher, limitHashing, OWASP_ARGON2, type PasswordHasher } from './features/passwords/password-hasher.js';
 import { createRoleRepository } from './features/roles/role.repository.js';
 import { createRoleService, type RoleService } from './features/roles/role.service.js';
@@ -36,6 +51,8 @@ export interface ServiceDeps {
   hasher?: PasswordHasher;
   /** Shared counters for all instances (REDIS_URL); in memory without it. */
   redis?: Redis | undefined;
+  /** Tests poll and retry mail sooner. */
+  mailTiming?: Partial<MailTiming> | undefined;
 }
 
 export interface Services {
@@ -53,6 +70,14 @@ export interface Services {
   auth: AuthService;
   profiles: ProfileService;
   adminUsers: AdminUserService;
+  /** The outbox and its sender. */
+  mail: MailService;
+  /** Verification, password reset, email change. */
+  emails: EmailService;
+  /** Reads MAIL_TEMPLATES_DIR (at start: a bad template stops the start). */
+  loadMailTemplates: () => Promise<void>;
+  secondFactors: SecondFactors;
+  mfa: MfaService;
   /** Resolves when the database answers (readiness). */
   ping: () => Promise<void>;
   /** The in-memory verdict on a verified access token: false when it must be refused. */
@@ -73,6 +98,36 @@ export function createKeyRing({ config, db, logger, clock = systemClock }: Servi
     rotationSeconds: tokens.keyRotationSeconds,
   });
 }
+
+function mailTransport({ config, logger }: ServiceDeps): MailTransport {
+  const { smtpUrl, from, fileDir, logLinks } = config.mail;
+  return smtpUrl ? createSmtpTransport(smtpUrl, from) : createFileTransport({ dir: fileDir, from, logger, logLinks });
+}
+
+interface MailParts {
+  users: UserService;
+  hasher: PasswordHasher;
+  sessions: SessionService;
+  throttle: AccountThrottle;
+  audit: AuditLog;
+}
+
+/** The outbox and its sender, and the flows that queue mail and take its links back. */
+function createMailServices(deps: ServiceDeps, { users, hasher, sessions, throttle, audit }: MailParts) {
+  const { config, db, logger, clock = systemClock } = deps;
+  let templates = builtInMailTemplates();
+  const tokens = createEmailTokens({ db, tokens: createEmailTokenRepository(db), clock });
+  const compose = createEmailComposer({ users, tokens, templates: () => templates, audit, config: config.mail });
+  const outbox = createOutboxRepository(db);
+  const mail = createMailService({ outbox, transport: mailTransport(deps), compose, clock, logger, timing: deps.mailTiming });
+  const emails = createEmailService({ db, users, tokens, mail, hasher, sessions, throttle, audit, config: config.mail });
+  const load = async () => {
+    templates = await loadMailTemplates(config.mail.templatesDir);
+  };
+  return { mail, emails, loadMailTemplates: load };
+}
+/** The name authenticator apps show above Tokengate's codes. */
+export const TOTP_ISSUER = 'Tokengate';
 
 /** The composition root of the services: each built once, with its dependencies passed explicitly. */
 export function createServices(deps: ServiceDeps): Services {
@@ -97,7 +152,9 @@ export function createServices(deps: ServiceDeps): Services {
   });
   const subjects = async (userId: number): Promise<Subject | null> => {
     const user = await users.findById(userId);
-    return user && { id: user.id, username: user.username, email: user.email, roles: user.roles, disabled: user.disabled };
+    if (!user) return null;
+    const { id, username, email, roles, disabled, emailVerified } = user;
+    return { id, username, email, roles, disabled, emailVerified };
   };
   const sessions = createSessionService({
     db,
@@ -121,6 +178,12 @@ export function createServices(deps: ServiceDeps): Services {
     maxDelaySeconds: config.limits.accountMaxDelaySeconds,
   });
   const password = createPasswordCredential({ users, hasher, throttle, audit, logger });
+  const { mail, emails, loadMailTemplates: loadTemplates } = createMailServices(deps, { users, hasher, sessions, throttle, audit });
+  const factors = createSecondFactorRepository(db);
+  const vault = createTotpVault(config.serverSecret);
+  const secondFactors = createSecondFactors({ db, factors, vault, clock, issuer: TOTP_ISSUER });
+  const secondFactor = createSecondFactorCredential({ factors, vault, throttle, audit, clock, logger });
+  const challenges = createMfaChallenges({ challenges: createMfaChallengeRepository(db), clock });
   return {
     roleService,
     userService: users,
@@ -132,9 +195,34 @@ export function createServices(deps: ServiceDeps): Services {
     accounts,
     revocations,
     sessions,
-    auth: createAuthService({ users, roles: roleService, password, sessions, audit, allowSignupRoles: config.signup.allowRoles }),
-    profiles: createProfileService({ users, password, hasher, sessions, audit }),
-    adminUsers: createAdminUserService({ db, users: createUserRepository(db), accounts: users, roles: roleService, sessions, audit }),
+    auth: createAuthService({
+      users,
+      roles: roleService,
+      password,
+      secondFactor,
+      secondFactors,
+      challenges,
+      sessions,
+      audit,
+      allowSignupRoles: config.signup.allowRoles,
+      requireVerifiedEmail: config.mail.verification === 'required',
+      onSignup: (email, context) => emails.onSignup(email, context),
+    }),
+    profiles: createProfileService({ users, password, hasher, sessions, emails, audit, secondFactors }),
+    adminUsers: createAdminUserService({
+      db,
+      users: createUserRepository(db),
+      accounts: users,
+      roles: roleService,
+      sessions,
+      audit,
+      secondFactors,
+    }),
+    mail,
+    emails,
+    loadMailTemplates: loadTemplates,
+    secondFactors,
+    mfa: createMfaService({ users, password, secondFactor, secondFactors, audit }),
     ping: () => db.ping(),
     admit: (claims) => !revocations.isRevoked(claims.sid) && accounts.admit(claims),
   };

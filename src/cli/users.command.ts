@@ -104,10 +104,15 @@ export function userCommands(): Command[] {
     return `Ended every session of ${user.username}.`;
   });
 
+  const resetMfa = userCommand('users:reset-mfa', "remove a user's second factors (authenticator app, recovery codes)", async (admin, user) => {
+    await admin.resetSecondFactors(user.id, CLI_ACTOR);
+    return `Removed the second factors of ${user.username}; they sign in with their password alone.`;
+  });
+
   const remove = userCommand('users:delete', 'delete an account and end its sessions', async (admin, user) => {
     await admin.remove(user.id, CLI_ACTOR);
     return `Deleted ${user.username}.`;
   });
 
-  return [create, list, setRoles, disable, enable, revoke, remove];
+  return [create, list, setRoles, disable, enable, revoke, resetMfa, remove];
 }

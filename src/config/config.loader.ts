@@ -45,6 +45,55 @@ function resolveSecret(name: SecretName, env: Env, dataDir: string, { problems, 
   return value;
 }
 
+/**
+ * Mail: where links point, how long they work, how mail leaves. Without SMTP_URL, mail is
+ * written to files (the development default, announced at start); in production that is
+ * refused when accounts must be verified (they never could be), and warned about otherwise.
+ */
+function mailConfig(env: Env, cwd: string, dataDir: string, { problems, warnings }: Findings) {
+  const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
+  const fileDir = path.join(dataDir, 'mail');
+  if (!env.SMTP_URL) {
+    if (env.NODE_ENV === 'production' && env.EMAIL_VERIFICATION === 'required') {
+      problems.push('SMTP_URL: required when NODE_ENV=production and EMAIL_VERIFICATION=required (no account could be verified)');
+    } else if (env.NODE_ENV === 'production') {
+      warnings.push(`SMTP_URL is not set: mail (verification, password resets, email changes) is written to ${fileDir}, not sent. Set SMTP_URL.`);
+    }
+  }
+  return {
+    appName: env.APP_NAME,
+    publicUrl,
+    smtpUrl: env.SMTP_URL,
+    from: env.MAIL_FROM ?? `${env.APP_NAME} <no-reply@localhost>`,
+    verification: env.EMAIL_VERIFICATION,
+    links: {
+      verifyEmail: env.VERIFY_EMAIL_URL ?? `${publicUrl}/console/verify-email?token={token}`,
+      resetPassword: env.RESET_PASSWORD_URL ?? `${publicUrl}/console/reset-password?token={token}`,
+    },
+    verifyTtlSeconds: env.VERIFY_EMAIL_TTL,
+    resetTtlSeconds: env.RESET_PASSWORD_TTL,
+    templatesDir: env.MAIL_TEMPLATES_DIR === undefined ? undefined : path.resolve(cwd, env.MAIL_TEMPLATES_DIR),
+    /** Where mail goes without SMTP_URL, one .eml file a message. */
+    fileDir,
+    /** Links are logged only by the development file writer (never in production logs). */
+    logLinks: !env.SMTP_URL && env.NODE_ENV === 'development',
+  };
+}
+
+/**
+ * Seals authenticator secrets at rest: AUTH_SECRET, whatever the algorithm. With HS256 and no
+ * AUTH_SECRET, JWT_SECRET does, with a warning: rotating JWT_SECRET (the way to rotate HS256
+ * keys) would then make every stored authenticator secret unreadable.
+ */
+function sealingSecret(authSecret: string | undefined, jwtSecret: string | undefined, { warnings }: Findings): string {
+  if (authSecret !== undefined) return authSecret;
+  warnings.push(
+    'AUTH_SECRET is not set: authenticator-app secrets are sealed with JWT_SECRET, so changing JWT_SECRET would ' +
+      'make them unreadable (users would need their recovery codes). Set AUTH_SECRET as well to keep them apart.',
+  );
+  return jwtSecret ?? '';
+}
+
 /** What the loader knows besides the variables: where relative paths start, whether logs go to a terminal. */
 export interface LoadContext {
   cwd: string;
@@ -58,7 +107,6 @@ export interface LoadContext {
 function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) {
   const dataDir = path.resolve(cwd, env.DATA_DIR);
   const shared = env.JWT_ALG === 'HS256';
-  const serverSecret = resolveSecret(shared ? 'JWT_SECRET' : 'AUTH_SECRET', env, dataDir, findings);
   if (env.NODE_ENV === 'production' && env.TRUST_PROXY === true) {
     findings.problems.push(
       'TRUST_PROXY: "true" trusts every X-Forwarded-For entry, so a client picks its own address (and a fresh rate-limit ' +
@@ -69,11 +117,16 @@ function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) 
   if (!shared && env.JWT_SECRET) {
     findings.warnings.push(`JWT_SECRET is ignored: JWT_ALG=${env.JWT_ALG} signs with stored keys (set JWT_ALG=HS256 to use it).`);
   }
+  const jwtSecret = shared ? resolveSecret('JWT_SECRET', env, dataDir, findings) : undefined;
+  const authSecret = !shared || env.AUTH_SECRET ? resolveSecret('AUTH_SECRET', env, dataDir, findings) : undefined;
   return {
     env: env.NODE_ENV,
     dataDir,
-    /** The server's secret (AUTH_SECRET, or JWT_SECRET with HS256): keys for other purposes derive from it. */
-    serverSecret,
+    /**
+     * The server's secret (AUTH_SECRET; with HS256 and no AUTH_SECRET, JWT_SECRET): keys for other
+     * purposes (sealing authenticator secrets, deriving refresh-token successors) derive from it.
+     */
+    serverSecret: sealingSecret(authSecret, jwtSecret, findings),
     http: {
       port: env.PORT,
       host: env.HOST,
@@ -86,9 +139,9 @@ function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) 
       audience: env.JWT_AUDIENCE,
       algorithm: env.JWT_ALG,
       /** The shared HS256 secret (JWT_SECRET); only with JWT_ALG=HS256. */
-      secret: shared ? serverSecret : undefined,
+      secret: jwtSecret,
       /** Encrypts the stored private keys (AUTH_SECRET); only with asymmetric algorithms. */
-      keyEncryptionSecret: shared ? undefined : serverSecret,
+      keyEncryptionSecret: shared ? undefined : authSecret,
       accessTtlSeconds: env.ACCESS_TOKEN_TTL,
       keyRotationSeconds: env.KEY_ROTATION_INTERVAL,
     },
@@ -111,12 +164,14 @@ function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) 
     hashing: { concurrency: env.HASH_CONCURRENCY, maxWaitSeconds: env.HASH_MAX_WAIT },
     accounts: { checkIntervalSeconds: env.ACCOUNT_CHECK_INTERVAL },
     signup: { allowRoles: env.ALLOW_SIGNUP_ROLES },
+    mfa: { requiredRoles: env.MFA_REQUIRED_ROLES as readonly string[] },
     log: {
       level: env.LOG_LEVEL,
       format: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' && terminal ? 'pretty' : 'json'),
     },
     process: { workers: env.WEB_CONCURRENCY, shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT },
     metricsToken: env.METRICS_TOKEN,
+    mail: mailConfig(env, cwd, dataDir, findings),
   };
 }
 

@@ -75,6 +75,22 @@ const trustProxy = z
     return v.split(',').map((s) => s.trim()).filter(Boolean);
   });
 
+/** An absolute http(s) URL, kept without a trailing slash. */
+const baseUrl = z
+  .string()
+  .trim()
+  .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/i, { error: 'must be an http:// or https:// URL, such as https://auth.example.com' })
+  .transform((v) => v.replace(/\/+$/, ''));
+
+/** A link template for mails: an http(s) URL containing {token}. */
+const linkTemplate = z
+  .string()
+  .trim()
+  .regex(/^https?:\/\/\S+$/i, { error: 'must be an http:// or https:// URL' })
+  .refine((v) => v.includes('{token}'), { error: 'must contain {token}, where the link puts the token' });
+
+export const EMAIL_VERIFICATION_MODES = ['off', 'optional', 'required'] as const;
+
 /** Asymmetric algorithms sign with keys stored in the database; HS256 with JWT_SECRET. */
 export const SIGNING_ALGORITHMS = ['ES256', 'RS256', 'EdDSA', 'HS256'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
@@ -121,12 +137,13 @@ export const settings = {
     schema: z.string(),
     shown: 'generated in development',
     description:
-      'Encrypts the stored private keys (asymmetric algorithms): at least 32 random bytes, e.g. `openssl rand -base64 48`. Required in production; well-known, short or low-variety values are refused there. Every instance needs the same value, and it must not change (the keys could not be decrypted).',
+      'Encrypts the stored private keys (asymmetric algorithms) and the authenticator-app secrets: at least 32 random bytes, e.g. `openssl rand -base64 48`. Required in production (with HS256 only recommended); well-known, short or low-variety values are refused there. Every instance needs the same value, and it must not change (what it encrypts could not be decrypted).',
   }),
   JWT_SECRET: setting({
     schema: z.string(),
     shown: 'generated in development',
-    description: 'Only with `JWT_ALG=HS256`: the shared signing secret, under the same rules as `AUTH_SECRET`.',
+    description:
+      'Only with `JWT_ALG=HS256`: the shared signing secret, under the same rules as `AUTH_SECRET`. Without `AUTH_SECRET` it also encrypts the authenticator-app secrets (a warning says so).',
   }),
   KEY_ROTATION_INTERVAL: setting({
     schema: duration(0, 3650 * 86400),
@@ -227,6 +244,16 @@ export const settings = {
     description:
       'A signin or signup is admitted while its password hash would wait less than this (hashes ahead × the measured time of one ÷ `HASH_CONCURRENCY`); beyond it, 503 with `Retry-After` at once.',
   }),
+  MFA_REQUIRED_ROLES: setting({
+    schema: z
+      .string()
+      .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, { error: 'must be a comma-separated list of role names, e.g. admin' }))),
+    default: '',
+    shown: 'none',
+    description:
+      'Comma-separated roles, e.g. `admin`: routes that require one of them, or a role containing one (admin contains every role), answer 403 `MFA_REQUIRED` to a token whose signin had no second factor. Enrollment (`/api/users/me/mfa/*`) stays open.',
+  }),
   ALLOW_SIGNUP_ROLES: setting({
     schema: booleanText,
     default: 'false',
@@ -271,6 +298,61 @@ export const settings = {
     schema: z.string().min(16, { error: 'must be at least 16 characters (or leave it unset)' }),
     shown: 'none',
     description: 'When set (16+ characters), `GET /metrics` requires `Authorization: Bearer <token>`.',
+  }),
+  APP_NAME: setting({
+    schema: text,
+    default: 'Tokengate',
+    description: 'The product name that mails show (and the sender name of the default `MAIL_FROM`).',
+  }),
+  PUBLIC_URL: setting({
+    schema: baseUrl,
+    shown: '`http://localhost:<PORT>`',
+    description: 'Where people reach Tokengate: the base of the default links in mails.',
+  }),
+  SMTP_URL: setting({
+    schema: z
+      .string()
+      .trim()
+      .regex(/^smtps?:\/\/\S+$/i, { error: 'must be an smtp:// or smtps:// URL, such as smtp://user:pass@smtp.example.com:587' }),
+    shown: 'none',
+    description:
+      '`smtp://user:pass@host:587` (STARTTLS when the server offers it) or `smtps://user:pass@host:465`. Without it, mail is written as `.eml` files under `<DATA_DIR>/mail/` (development); production refuses to start without it when `EMAIL_VERIFICATION=required`.',
+  }),
+  MAIL_FROM: setting({
+    schema: text,
+    shown: '`<APP_NAME> <no-reply@localhost>`',
+    description: 'The sender of every mail, e.g. `Example <no-reply@example.com>`.',
+  }),
+  EMAIL_VERIFICATION: setting({
+    schema: z.enum(EMAIL_VERIFICATION_MODES, { error: 'must be off, optional or required' }),
+    default: 'optional',
+    description:
+      '`optional`: signup sends a verification link, signin works either way. `required`: an unverified account cannot sign in (403 `EMAIL_NOT_VERIFIED`, only after a right password). `off`: no verification mail.',
+  }),
+  VERIFY_EMAIL_URL: setting({
+    schema: linkTemplate,
+    shown: '`<PUBLIC_URL>/console/verify-email?token={token}`',
+    description: 'The link in verification and email-change mails; `{token}` is replaced. Point it at your own page to handle it there.',
+  }),
+  RESET_PASSWORD_URL: setting({
+    schema: linkTemplate,
+    shown: '`<PUBLIC_URL>/console/reset-password?token={token}`',
+    description: 'The link in password-reset mails; `{token}` is replaced.',
+  }),
+  VERIFY_EMAIL_TTL: setting({
+    schema: duration(300, 30 * 86400),
+    default: '24h',
+    description: 'How long a verification or email-change link works.',
+  }),
+  RESET_PASSWORD_TTL: setting({
+    schema: duration(60, 86400),
+    default: '1h',
+    description: 'How long a password-reset link works.',
+  }),
+  MAIL_TEMPLATES_DIR: setting({
+    schema: text,
+    shown: 'none',
+    description: 'A folder of mail templates that replace the built-in ones, file by file (README, "Mail templates").',
   }),
 } as const satisfies Record<string, Setting>;
 

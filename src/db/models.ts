@@ -7,6 +7,10 @@ import {
   type NonAttribute,
   type Sequelize,
 } from 'sequelize';
+import { defineMailModels, type EmailTokenRow, type MailOutboxRow } from './mail.models.js';
+import { secondFactorModels, type MfaChallengeRow, type RecoveryCodeRow, type TotpFactorRow } from './second-factor.models.js';
+
+export type { EmailTokenRow, MailOutboxRow, MfaChallengeRow, RecoveryCodeRow, TotpFactorRow };
 
 /*
  * The tutorial's tables keep their names and columns (`users`, `roles`, `user_roles`,
@@ -24,6 +28,8 @@ export class UserRow extends Model<InferAttributes<UserRow>, InferCreationAttrib
   declare usernameNormalized: string | null;
   declare emailNormalized: string | null;
   declare disabled: CreationOptional<boolean>;
+  /** Proven by a link sent to the address (or the account predates verification). */
+  declare emailVerified: CreationOptional<boolean>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
   declare roles?: NonAttribute<RoleRow[]>;
@@ -54,6 +60,8 @@ export class SessionRow extends Model<InferAttributes<SessionRow>, InferCreation
   declare revokedReason: CreationOptional<string | null>;
   declare userAgent: string | null;
   declare ip: string | null;
+  /** How the signin was proven: RFC 8176 method references separated by spaces; null before 0007 ("pwd"). */
+  declare amr: CreationOptional<string | null>;
 }
 
 export class RefreshTokenRow extends Model<InferAttributes<RefreshTokenRow>, InferCreationAttributes<RefreshTokenRow>> {
@@ -96,6 +104,7 @@ export class AuditEventRow extends Model<InferAttributes<AuditEventRow>, InferCr
   declare createdAt: Date;
 }
 
+
 export interface Models {
   User: typeof UserRow;
   Role: typeof RoleRow;
@@ -105,6 +114,11 @@ export interface Models {
   Revocation: typeof RevocationRow;
   SigningKey: typeof SigningKeyRow;
   AuditEvent: typeof AuditEventRow;
+  EmailToken: typeof EmailTokenRow;
+  MailOutbox: typeof MailOutboxRow;
+  TotpFactor: typeof TotpFactorRow;
+  RecoveryCode: typeof RecoveryCodeRow;
+  MfaChallenge: typeof MfaChallengeRow;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -122,6 +136,7 @@ export function defineModels(sequelize: Sequelize): Models {
       usernameNormalized: { type: DataTypes.STRING },
       emailNormalized: { type: DataTypes.STRING },
       disabled: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      emailVerified: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       createdAt: DataTypes.DATE,
       updatedAt: DataTypes.DATE,
     },
@@ -164,6 +179,7 @@ export function defineModels(sequelize: Sequelize): Models {
       revokedReason: DataTypes.STRING(32),
       userAgent: DataTypes.STRING(255),
       ip: DataTypes.STRING(64),
+      amr: DataTypes.STRING(64),
     },
     { sequelize, tableName: 'sessions', modelName: 'session', timestamps: false },
   );
@@ -218,5 +234,16 @@ export function defineModels(sequelize: Sequelize): Models {
     { sequelize, tableName: 'audit_events', modelName: 'auditEvent', timestamps: false },
   );
 
-  return { User, Role, UserRole, Session, RefreshToken, Revocation, SigningKey, AuditEvent };
+  return {
+    User,
+    Role,
+    UserRole,
+    Session,
+    RefreshToken,
+    Revocation,
+    SigningKey,
+    AuditEvent,
+    ...defineMailModels(sequelize),
+    ...secondFactorModels(sequelize),
+  };
 }

@@ -3,7 +3,8 @@ import type { Config } from '../config/config.loader.js';
 import { createTokenTransport, type TokenTransport } from '../features/auth/token-transport.js';
 import type { Services } from '../services.js';
 import { authenticate, identify } from './authenticate.js';
-import { requireRole } from './authorize.js';
+import { satisfiesRole } from '../lib/roles.js';
+import { requireRole, requireSecondFactor } from './authorize.js';
 
 /** Access-control middleware, for Tokengate's routes and for routes an embedding application adds. */
 export interface RouteGuards {
@@ -11,8 +12,13 @@ export interface RouteGuards {
   authenticated: RequestHandler;
   /** Sets `req.auth` when a genuine access token is presented, even an expired one; never refuses. */
   identified: RequestHandler;
-  /** Requires a role (or one that contains it); must follow `authenticated`. */
+  /**
+   * Requires a role (or one that contains it); must follow `authenticated`. A role named in
+   * MFA_REQUIRED_ROLES (or one containing it) also requires a second factor (403 MFA_REQUIRED).
+   */
   requireRole: (role: string) => RequestHandler;
+  /** Requires a token whose signin had a second factor, whatever the roles; must follow `authenticated`. */
+  requireSecondFactor: RequestHandler;
 }
 
 /** How tokens travel for API clients: in bodies, or in cookies with COOKIE_TRANSPORT=true. */
@@ -26,8 +32,17 @@ export function tokenTransport(config: Config): TokenTransport {
 }
 
 /**
+ * Whether routes requiring `role` ask for a second factor: when it is one of MFA_REQUIRED_ROLES
+ * or contains one (admin contains every role), so that a more powerful role never asks for less.
+ */
+export function asksSecondFactor(role: string, requiredRoles: readonly string[]): boolean {
+  return requiredRoles.some((listed) => satisfiesRole([role], listed));
+}
+
+/**
  * The guards, e.g. for an embedding application:
- * `app.get('/reports', guards.authenticated, guards.requireRole('editor'), handler)`.
+ * `app.get('/reports', guards.authenticated, guards.requireRole('editor'), handler)`, or
+ * `app.post('/payouts', guards.authenticated, guards.requireSecondFactor, handler)`.
  */
 export function createGuards(services: Services, config: Config): RouteGuards {
   const transport = tokenTransport(config);
@@ -35,6 +50,7 @@ export function createGuards(services: Services, config: Config): RouteGuards {
   return {
     authenticated: authenticate({ tokens: services.tokens, admit: services.admit, fallback }),
     identified: identify({ tokens: services.tokens, fallback }),
-    requireRole,
+    requireRole: (role) => requireRole(role, { secondFactor: asksSecondFactor(role, config.mfa.requiredRoles) }),
+    requireSecondFactor,
   };
 }

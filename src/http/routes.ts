@@ -5,7 +5,9 @@ import { profileRoutes } from '../features/account/profile.routes.js';
 import { auditRoutes } from '../features/audit/audit.routes.js';
 import { authRoutes } from '../features/auth/auth.routes.js';
 import { boardRoutes } from '../features/boards/board.routes.js';
+import { emailRoutes } from '../features/email/email.routes.js';
 import { DOCS_ASSETS_PATH, docsAssets, docsRoutes } from '../features/ops/docs.routes.js';
+import { mfaRoutes } from '../features/mfa/mfa.routes.js';
 import { healthRoutes } from '../features/ops/health.routes.js';
 import type { Metrics } from '../features/ops/metrics.js';
 import { opsRoutes } from '../features/ops/ops.routes.js';
@@ -40,8 +42,10 @@ export function routeTable({ services, metrics, config }: RouteDeps): RouteDefin
     ...opsRoutes({ metrics, metricsToken: config.metricsToken, openApi: () => (document ??= openApiDocument(routes, VERSION)) }),
     ...docsRoutes(),
     ...authRoutes(services.auth, tokenTransport(config)),
+    ...emailRoutes(services.emails),
     ...sessionRoutes(services.sessions),
     ...profileRoutes(services.profiles),
+    ...mfaRoutes(services.mfa),
     ...adminUserRoutes(services.adminUsers),
     ...roleRoutes(services.roleService),
     ...auditRoutes(services.audit),

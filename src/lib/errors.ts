@@ -11,6 +11,8 @@ export const errorCatalog = {
   USERNAME_TAKEN: { status: 400, message: 'Failed! Username is already in use!' },
   EMAIL_TAKEN: { status: 400, message: 'Failed! Email is already in use!' },
   ROLE_NOT_FOUND: { status: 400, message: 'Failed! Role does not exist!' },
+  VERIFICATION_TOKEN_INVALID: { status: 400, message: 'This link is invalid, used or expired. Ask for a new one.' },
+  RESET_TOKEN_INVALID: { status: 400, message: 'This password reset link is invalid, used or expired. Ask for a new one.' },
   INVALID_CREDENTIALS: { status: 401, message: 'Invalid username or password.' },
   WRONG_CURRENT_PASSWORD: { status: 400, message: 'currentPassword is not the current password.' },
   TOKEN_INVALID: { status: 401, message: 'Unauthorized!' },
@@ -27,7 +29,27 @@ export const errorCatalog = {
     status: 403,
     message: 'Refresh token was already used, so its session has been ended. Please make a new signin request',
   },
+  EMAIL_NOT_VERIFIED: { status: 403, message: 'Please verify your email address first.' },
   SIGNUP_ROLE_FORBIDDEN: { status: 403, message: 'Signup cannot grant roles above user.' },
+  // Second factors. MFA_CODE_INVALID is a 401 when it fails a signin (POST /api/auth/mfa/verify).
+  MFA_CODE_INVALID: { status: 400, message: 'The code is wrong, expired or already used.' },
+  MFA_SETUP_NOT_STARTED: {
+    status: 400,
+    message: 'No authenticator app setup is in progress: start one with POST /api/users/me/mfa/totp.',
+  },
+  MFA_NOT_ENABLED: { status: 400, message: 'No authenticator app is set up for this account.' },
+  MFA_TOKEN_INVALID: {
+    status: 401,
+    message: 'This sign-in expired, was used, or had too many wrong codes. Please sign in again.',
+  },
+  MFA_REQUIRED: {
+    status: 403,
+    message: 'A second factor is required here: sign in again with your authenticator app (or set one up first).',
+  },
+  MFA_ALREADY_ENABLED: {
+    status: 409,
+    message: 'An authenticator app is already set up. Turn it off first to set up another one.',
+  },
   NOT_FOUND: { status: 404, message: 'Not found.' },
   SESSION_NOT_FOUND: { status: 404, message: 'Session not found.' },
   USER_NOT_FOUND: { status: 404, message: 'User not found.' },
@@ -63,6 +85,8 @@ export interface AppErrorOptions {
   /** Extra members of the JSON body, e.g. the tutorial's `accessToken: null` on signin failures. */
   body?: Record<string, unknown>;
   headers?: Record<string, string>;
+  /** A status other than the catalog's, where one code means different things in two places. */
+  status?: number;
 }
 
 export class AppError extends Error {
@@ -76,7 +100,7 @@ export class AppError extends Error {
     super(message ?? errorCatalog[code].message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
-    this.status = errorCatalog[code].status;
+    this.status = options.status ?? errorCatalog[code].status;
     this.errors = options.errors;
     this.body = options.body;
     this.headers = options.headers;

@@ -10,6 +10,11 @@ export interface PeriodicJob {
   start(): void;
   /** Runs now, or joins the run in progress. */
   runNow(): Promise<void>;
+  /**
+   * Asks for a run as soon as possible (new work arrived): now, or right after the run in
+   * progress, which may have looked before the work was there. Ignored when stopped.
+   */
+  nudge(): void;
   stop(): Promise<void>;
 }
 
@@ -24,6 +29,7 @@ export function periodicJob({ name, intervalMs, run, logger }: PeriodicJobOption
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let started = false;
+  let again = false;
 
   function runNow(): Promise<void> {
     running ??= run()
@@ -34,19 +40,34 @@ export function periodicJob({ name, intervalMs, run, logger }: PeriodicJobOption
     return running;
   }
 
+  function tick(): void {
+    if (!started) return;
+    clearTimeout(timer);
+    runNow()
+      .catch((error: unknown) => logger.warn({ err: error, job: name }, `${name} failed; will retry`))
+      .finally(() => {
+        if (again) {
+          again = false;
+          tick();
+        } else schedule();
+      });
+  }
+
   function schedule(): void {
     if (!started) return;
-    timer = setTimeout(() => {
-      runNow()
-        .catch((error: unknown) => logger.warn({ err: error, job: name }, `${name} failed; will retry`))
-        .finally(schedule);
-    }, intervalMs);
+    clearTimeout(timer);
+    timer = setTimeout(tick, intervalMs);
     timer.unref();
   }
 
   return {
     name,
     runNow,
+    nudge() {
+      if (!started) return;
+      if (running) again = true;
+      else tick();
+    },
     start() {
       if (started) return;
       started = true;

@@ -64,9 +64,11 @@ describe('GET /api/admin/users on 1,000 users', () => {
       id: expect.any(Number),
       username: expect.any(String),
       email: expect.any(String),
+      emailVerified: expect.any(Boolean),
       roles: expect.any(Array),
       disabled: expect.any(Boolean),
       createdAt: expect.any(String),
+      mfa: { totp: false, recoveryCodesLeft: 0, passkeys: 0 },
     });
     const byId = await allPages('sort=id', 100);
     expect(byId).toEqual(everyone.map((u) => u.id));

@@ -97,9 +97,11 @@ describe('self-service: /api/users/me', () => {
       id: user.id,
       username: user.username,
       email: user.email,
+      emailVerified: false,
       roles: ['user'],
       disabled: false,
       createdAt: expect.any(String),
+      mfa: { totp: false, recoveryCodesLeft: 0, passkeys: 0 },
     });
     expect(res.text).not.toMatch(/argon2|password/);
     expect((await as(user.accessToken).get(`/api/users/${admin.id}`)).status).toBe(404);
@@ -107,11 +109,12 @@ describe('self-service: /api/users/me', () => {
     expect((await as('garbage').get('/api/users/me')).status).toBe(401);
   });
 
-  it('changes the email, keeping it unique', async () => {
+  it('asks to change the email (the link confirms it: test/api/mail-verification.test.ts), keeping it unique', async () => {
     const me = await createUser(app);
     const email = `${uniqueName('new')}@example.test`;
-    const res = await as(me.accessToken).patch('/api/users/me', { email }).expect(200);
-    expect(res.body.email).toBe(email);
+    const res = await as(me.accessToken).patch('/api/users/me', { email }).expect(202);
+    expect(res.body.message).toBe(`A confirmation link was sent to ${email}. Your address changes when it is used.`);
+    expect((await as(me.accessToken).get('/api/users/me')).body.email).toBe(me.email);
     const taken = await as(me.accessToken).patch('/api/users/me', { email: admin.email.toUpperCase() }).expect(400);
     expect(taken.body.message).toBe('Failed! Email is already in use!');
     const invalid = await as(me.accessToken).patch('/api/users/me', { email: 'nope' }).expect(400);

@@ -41,7 +41,7 @@ describe('values from requests are bound, never written into SQL text', () => {
     const signin = await app.http().post('/api/auth/signin').send({ username: account.username, password: account.password }).expect(200);
     await app.http().post('/api/auth/signin').send({ username: `${marker}nobody`, password: 'guess-guess' }).expect(401);
     const mine = { 'x-access-token': signin.body.accessToken as string };
-    await app.http().patch('/api/users/me').set(mine).send({ email: `${marker}new@example.test` }).expect(200);
+    await app.http().patch('/api/users/me').set(mine).send({ email: `${marker}new@example.test` }).expect(202);
     await app.http().delete(`/api/auth/sessions/${marker}`).set(mine).expect(404);
 
     await app.http().get(`/api/admin/users?search=${marker}&role=${marker}`).set(asAdmin).expect(200);
@@ -52,6 +52,11 @@ describe('values from requests are bound, never written into SQL text', () => {
     await app.http().delete(`/api/admin/roles/${marker}`).set(asAdmin).expect(200);
     await app.http().get(`/api/admin/audit?type=${marker}.`).set(asAdmin).expect(200);
     await app.http().get(`/api/admin/audit?type=${marker}`).set(asAdmin).expect(200);
+    await app.http().post('/api/auth/forgot-password').send({ email: `${marker}new@example.test` }).expect(202);
+    await app.http().post('/api/auth/verify-email/send').send({ email: `${marker}x@example.test` }).expect(202);
+    await app.http().post('/api/auth/verify-email').send({ token: `${marker}${'a'.repeat(40)}` }).expect(400);
+    await app.http().post('/api/auth/reset-password').send({ token: `${marker}${'a'.repeat(40)}`, password: 'a new long password' }).expect(400);
+    await app.services.mail.deliver();
 
     expect(statements.length).toBeGreaterThan(20);
     // The lookups did run, with placeholders where the values go ($1 or $name, ? for MySQL).

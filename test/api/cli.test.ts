@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, TEST_SECRET } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { enrollTotp, stepClock } from '../helpers/mfa.js';
 import { runCli } from '../helpers/processes.js';
 import { migrations } from '../../src/db/migrations/index.js';
 
@@ -150,6 +151,25 @@ describe('the tokengate CLI against a real database', () => {
     }
   });
 
+  it('users:reset-mfa removes the second factors of a user who lost the phone', async () => {
+    const clock = stepClock();
+    const app = await startApp({ database, clock });
+    try {
+      await cli(['users:create', '--username', 'dora', '--email', 'dora@example.test', '--password', 'dora-password-1']);
+      const signin = () => app.http().post('/api/auth/signin').send({ username: 'dora', password: 'dora-password-1' }).expect(200);
+      await enrollTotp(app, (await signin()).body, clock);
+      expect((await signin()).body.mfaRequired).toBe(true);
+
+      const reset = await cli(['users:reset-mfa', '--username', 'dora']);
+      expect(reset.stderr).toBe('');
+      expect(reset.code).toBe(0);
+      expect(reset.stdout).toMatch(/Removed the second factors of dora/);
+      expect((await signin()).body.accessToken).toEqual(expect.any(String));
+    } finally {
+      await app.close();
+    }
+  });
+
   it('migrate status lists every migration as applied', async () => {
     const status = await cli(['migrate', 'status']);
     expect(status.code).toBe(0);
@@ -162,7 +182,7 @@ describe('the tokengate CLI against a real database', () => {
     expect(help.stdout).toMatch(/migrate/);
     expect(help.stdout).toMatch(/users:create/);
     expect(help.stdout).toMatch(/keys:rotate/);
-    for (const command of ['users:list', 'users:set-roles', 'users:disable', 'users:enable', 'users:revoke-sessions', 'users:delete']) {
+    for (const command of ['users:list', 'users:set-roles', 'users:disable', 'users:enable', 'users:revoke-sessions', 'users:reset-mfa', 'users:delete']) {
       expect(help.stdout).toContain(command);
       const own = await cli([command, '--help']);
       expect(own.code).toBe(0);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Response } from 'supertest';
-import { createUser, startApp, type TestApp } from '../helpers/app.js';
+import { createUser, startApp, type TestApp, type TestUser } from '../helpers/app.js';
 
 let app: TestApp;
 
@@ -121,6 +121,82 @@ describe('malformed requests get a clear 4xx JSON answer', () => {
     const session = await app.http().delete('/api/auth/sessions/%01').set('x-access-token', admin.accessToken);
     expectJsonError(session, 400, 'VALIDATION_FAILED');
     expect(session.body.errors[0].field).toBe('id');
+  });
+
+  describe('the second-factor routes, fuzzed', () => {
+    let pending: TestUser;
+    let enrolled: TestUser;
+    let admin: TestUser;
+    beforeAll(async () => {
+      [pending, enrolled, admin] = await Promise.all([createUser(app), createUser(app), createUser(app, ['admin'])]);
+      await app.http().post('/api/users/me/mfa/totp').set('x-access-token', pending.accessToken).expect(200);
+      // Enrolled without an app of its own: no fuzzed code can match a secret nobody saw.
+      await app.services.secondFactors.beginTotp(enrolled);
+      await app.db.models.TotpFactor.update({ confirmedAt: new Date(), lastStep: 0 }, { where: { userId: enrolled.id } });
+    });
+
+    /** Values of every JSON type and of awkward sizes and contents; `undefined` leaves the field out. */
+    const values: unknown[] = [
+      undefined, null, 0, -1, 1.5, true, false, '', ' ', '\u0000', 'x'.repeat(65), 'x'.repeat(10_000), '😀'.repeat(30),
+      "' OR 1=1 --", '123456', '12 34 56', '1234567', 'aaaa-bbbb-cccc-dddd', [], ['123456'], {}, { $gt: '' },
+    ];
+    const routes: Array<{ method: 'post' | 'delete'; path: string; fields: string[]; token: () => string | undefined }> = [
+      { method: 'post', path: '/api/auth/mfa/verify', fields: ['mfaToken', 'code'], token: () => undefined },
+      { method: 'post', path: '/api/users/me/mfa/totp/confirm', fields: ['code'], token: () => pending.accessToken },
+      { method: 'delete', path: '/api/users/me/mfa/totp', fields: ['password', 'code'], token: () => enrolled.accessToken },
+      { method: 'post', path: '/api/users/me/mfa/recovery-codes', fields: ['code'], token: () => enrolled.accessToken },
+    ];
+
+    /** A small deterministic generator, so that a failure can be replayed. */
+    function generator(seed: number) {
+      let state = seed;
+      const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      return <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+    }
+
+    /** A fresh mfaToken of the enrolled user, where a body has the placeholder, so that codes are checked too. */
+    const FRESH = 'fresh-mfa-token';
+    async function withFreshToken(body: unknown): Promise<unknown> {
+      if (body === null || typeof body !== 'object' || (body as { mfaToken?: unknown }).mfaToken !== FRESH) return body;
+      const res = await app.http().post('/api/auth/signin').send({ username: enrolled.username, password: enrolled.password }).expect(200);
+      expect(res.body.mfaRequired).toBe(true);
+      return { ...body, mfaToken: res.body.mfaToken };
+    }
+
+    function bodiesFor(fields: string[]): unknown[] {
+      const pick = generator(fields.length * 7919);
+      const valid = Object.fromEntries(fields.map((f) => [f, f === 'mfaToken' ? FRESH : '123456']));
+      const single = fields.flatMap((field) => values.map((value) => ({ ...valid, [field]: value })));
+      const mixed = Array.from({ length: 40 }, () => ({
+        ...Object.fromEntries(fields.map((f) => [f, pick(values)])),
+        ...(pick([true, false]) ? { [pick(['extra', 'roles', 'userId', 'amr'])]: pick(values) } : {}),
+      }));
+      return [...single, ...mixed, [], 'just a string', 42, null];
+    }
+
+    for (const route of routes) {
+      it(`${route.method.toUpperCase()} ${route.path}: every fuzzed body gets a 4xx JSON error`, async () => {
+        for (const fuzzed of bodiesFor(route.fields)) {
+          const body = await withFreshToken(fuzzed);
+          const token = route.token();
+          const req = app.http()[route.method](route.path);
+          const res = await (token ? req.set('x-access-token', token) : req).set('Content-Type', 'application/json').send(JSON.stringify(body));
+          expect({ body, status: res.status }).toEqual({ body, status: expect.toSatisfy((s: number) => s >= 400 && s < 500) });
+          expectJsonError(res, res.status, res.body.code);
+          expect(res.body.code).toMatch(/^[A-Z_]+$/);
+        }
+        const broken = app.http()[route.method](route.path).set('Content-Type', 'application/json');
+        expectJsonError(await (route.token() ? broken.set('x-access-token', route.token()!) : broken).send('{"code": '), 400, 'INVALID_JSON');
+      });
+    }
+
+    it('DELETE /api/admin/users/:id/mfa: malformed ids get 400, unknown ones 404', async () => {
+      for (const id of ['0', '-1', 'abc', '1.5', '99999999999', '%20', '1;DROP TABLE users']) {
+        const res = await app.http().delete(`/api/admin/users/${id}/mfa`).set('x-access-token', admin.accessToken);
+        expectJsonError(res, 400, 'VALIDATION_FAILED');
+      }
+      expectJsonError(await app.http().delete('/api/admin/users/2147483647/mfa').set('x-access-token', admin.accessToken), 404, 'USER_NOT_FOUND');
+    });
   });
 
   it('an unknown route → 404 JSON', async () => {

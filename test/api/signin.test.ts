@@ -22,6 +22,7 @@ describe('POST /api/auth/signin', () => {
       id: alice.id,
       username: alice.username,
       email: alice.email,
+      emailVerified: false,
       roles: ['ROLE_USER', 'ROLE_MODERATOR'],
       accessToken: expect.any(String),
       refreshToken: expect.stringMatching(/^[\w-]{22}\.[\w-]{43}$/),

@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { DestinationStream } from 'pino';
@@ -10,6 +13,7 @@ import { createDatabase, type Database } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { createRedis } from '../../src/db/redis.js';
 import { createHttpServer } from '../../src/http/server.js';
+import type { MailTiming } from '../../src/features/mail/mail.service.js';
 import { createPasswordHasher, type PasswordHasher } from '../../src/features/passwords/password-hasher.js';
 import type { Clock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -29,7 +33,11 @@ export interface TestAppOptions {
   database?: TestDatabase;
   hasher?: PasswordHasher;
   logDestination?: DestinationStream;
+  mailTiming?: Partial<MailTiming>;
 }
+
+/** Mail is polled and retried within a fraction of a second, so no test waits long for it. */
+export const TEST_MAIL_TIMING: Partial<MailTiming> = { pollMs: 100, retryBaseMs: 100, retryMaxMs: 400 };
 
 export interface TestApp {
   url: string;
@@ -48,11 +56,14 @@ export interface TestApp {
 export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
   const ownsDatabase = options.database === undefined;
   const database = options.database ?? (await createTestDatabase());
+  // Each app's own data folder (mail written as files without SMTP_URL lands there), removed at close.
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'tokengate-data-'));
   const { config } = loadConfig(
     {
       NODE_ENV: 'test',
       AUTH_SECRET: TEST_SECRET,
       DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
       LOG_LEVEL: options.logDestination ? 'info' : 'silent',
       // Most suites sign in hundreds of times from one address; the abuse suite sets real limits.
       RATE_LIMIT_IP: '1000000',
@@ -74,6 +85,7 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
     logger,
     redis,
     hasher: options.hasher ?? fastHasher,
+    mailTiming: { ...TEST_MAIL_TIMING, ...options.mailTiming },
     ...(options.clock ? { clock: options.clock } : {}),
   });
   try {
@@ -83,6 +95,7 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
     redis?.disconnect();
     await db.close();
     if (ownsDatabase) await database.drop();
+    rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
   const server: Server = createHttpServer(tokengate.app);
@@ -104,6 +117,7 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
       redis?.disconnect();
       await db.close();
       if (ownsDatabase) await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -81,6 +81,31 @@ describe('loadConfig', () => {
     expect(loadConfig({ AUTH_SECRET: STRONG, JWT_SECRET: STRONG }, cwd).warnings.join()).toMatch(/JWT_SECRET is ignored/);
   });
 
+  it('seals second-factor secrets with AUTH_SECRET, or with JWT_SECRET (and a warning) under HS256 without one', () => {
+    const OTHER = 'another-strong-secret-9876543210-zyxwvutsrq';
+    expect(loadConfig({ AUTH_SECRET: STRONG }, cwd).config.serverSecret).toBe(STRONG);
+    const shared = loadConfig({ JWT_ALG: 'HS256', JWT_SECRET: OTHER }, cwd);
+    expect(shared.config.serverSecret).toBe(OTHER);
+    expect(shared.warnings.join()).toMatch(/sealed with JWT_SECRET/);
+    const both = loadConfig({ JWT_ALG: 'HS256', JWT_SECRET: OTHER, AUTH_SECRET: STRONG }, cwd);
+    expect(both.config.serverSecret).toBe(STRONG);
+    expect(both.config.tokens).toMatchObject({ secret: OTHER, keyEncryptionSecret: undefined });
+    expect(both.warnings).toEqual([]);
+    // With HS256, a weak AUTH_SECRET is refused in production too, since it seals those secrets.
+    expect(problems({ NODE_ENV: 'production', JWT_ALG: 'HS256', JWT_SECRET: OTHER, AUTH_SECRET: 'short' }).join()).toMatch(
+      /AUTH_SECRET is shorter/,
+    );
+  });
+
+  it('reads MFA_REQUIRED_ROLES as a list of role names', () => {
+    expect(loadConfig({ AUTH_SECRET: STRONG }, cwd).config.mfa.requiredRoles).toEqual([]);
+    expect(loadConfig({ AUTH_SECRET: STRONG, MFA_REQUIRED_ROLES: 'admin, Billing,' }, cwd).config.mfa.requiredRoles).toEqual([
+      'admin',
+      'billing',
+    ]);
+    expect(problems({ AUTH_SECRET: STRONG, MFA_REQUIRED_ROLES: 'admin,not a role' }).join()).toMatch(/^MFA_REQUIRED_ROLES: /);
+  });
+
   it('parses durations, lists, booleans and proxy settings', () => {
     const { config } = loadConfig(
       {
@@ -119,5 +144,43 @@ describe('loadConfig', () => {
     expect(found.map((p) => p.split(':')[0]).sort()).toEqual(
       ['ACCESS_TOKEN_TTL', 'ALLOW_SIGNUP_ROLES', 'CORS_ORIGINS', 'JWT_ALG', 'LOG_LEVEL', 'PORT'].sort(),
     );
+  });
+
+  it('mail: defaults from PUBLIC_URL and PORT; production without SMTP_URL warns, and refuses EMAIL_VERIFICATION=required', () => {
+    const { config } = loadConfig({ AUTH_SECRET: STRONG, PORT: '3000', APP_NAME: 'Acme' }, cwd);
+    expect(config.mail).toMatchObject({
+      publicUrl: 'http://localhost:3000',
+      from: 'Acme <no-reply@localhost>',
+      verification: 'optional',
+      links: {
+        verifyEmail: 'http://localhost:3000/console/verify-email?token={token}',
+        resetPassword: 'http://localhost:3000/console/reset-password?token={token}',
+      },
+      verifyTtlSeconds: 86400,
+      resetTtlSeconds: 3600,
+      fileDir: path.join(cwd, 'data', 'mail'),
+      logLinks: true,
+    });
+    const hosted = loadConfig({ AUTH_SECRET: STRONG, PUBLIC_URL: 'https://auth.example.com/', SMTP_URL: 'smtps://u:p@smtp.example.com:465' }, cwd);
+    expect(hosted.config.mail).toMatchObject({ publicUrl: 'https://auth.example.com', logLinks: false });
+    expect(hosted.config.mail.links.resetPassword).toBe('https://auth.example.com/console/reset-password?token={token}');
+
+    const production = { NODE_ENV: 'production', AUTH_SECRET: STRONG };
+    expect(loadConfig(production, cwd).warnings.join()).toMatch(/SMTP_URL is not set/);
+    expect(problems({ ...production, EMAIL_VERIFICATION: 'required' }).join()).toMatch(/^SMTP_URL: required when NODE_ENV=production/);
+    expect(problems({ ...production, EMAIL_VERIFICATION: 'required', SMTP_URL: 'smtp://smtp.example.com:587' })).toEqual([]);
+    expect(loadConfig({ ...production, SMTP_URL: 'smtp://smtp.example.com:587' }, cwd).warnings).toEqual([]);
+  });
+
+  it('mail: refuses a link template without {token}, a bad SMTP_URL and an unknown EMAIL_VERIFICATION', () => {
+    const found = problems({
+      AUTH_SECRET: STRONG,
+      RESET_PASSWORD_URL: 'https://app.example.com/reset',
+      SMTP_URL: 'mail.example.com',
+      EMAIL_VERIFICATION: 'sometimes',
+      PUBLIC_URL: 'auth.example.com',
+    });
+    expect(found.map((p) => p.split(':')[0]).sort()).toEqual(['EMAIL_VERIFICATION', 'PUBLIC_URL', 'RESET_PASSWORD_URL', 'SMTP_URL']);
+    expect(found.join()).toMatch(/must contain \{token\}/);
   });
 });

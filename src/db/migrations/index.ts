@@ -2,7 +2,16 @@ import { tutorialSchema } from './0001-tutorial-schema.js';
 import { sessionsSchema } from './0002-sessions.js';
 import { signingKeysSchema } from './0003-signing-keys.js';
 import { accountsAndAuditSchema } from './0004-accounts-and-audit.js';
+import { mailSchema } from './0006-mail.js';
+import { secondFactorsSchema } from './0007-second-factors.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. New ones are appended; applied ones are never edited. */
-export const migrations: Migration[] = [tutorialSchema, sessionsSchema, signingKeysSchema, accountsAndAuditSchema];
+export const migrations: Migration[] = [
+  tutorialSchema,
+  sessionsSchema,
+  signingKeysSchema,
+  accountsAndAuditSchema,
+  mailSchema,
+  secondFactorsSchema,
+];

@@ -23,12 +23,17 @@ export function profileRoutes(profiles: ProfileService): RouteDefinition[] {
     defineRoute({
       method: 'patch',
       path: '/api/users/me',
-      summary: "Change the caller's email.",
+      summary: "Change the caller's email: a confirmation link goes to the new address, a notice to the current one.",
+      description: 'The address changes when the link is used (POST /api/auth/verify-email); until then signin and mail use the current one.',
       tags,
       access: 'signed-in',
       body: emailChangeSchema,
-      responses: { 200: { description: 'The account.', schema: userView }, ...protectedErrors, ...errors(400) },
-      handler: ({ body, caller, req }) => profiles.changeEmail(caller, body.email, contextOf(req)),
+      status: 202,
+      responses: { 202: { description: 'Link sent.', schema: messageBody }, ...protectedErrors, ...errors(400) },
+      handler: async ({ body, caller, req }) => {
+        await profiles.requestEmailChange(caller, body.email, contextOf(req));
+        return { message: `A confirmation link was sent to ${body.email}. Your address changes when it is used.` };
+      },
     }),
     defineRoute({
       method: 'post',

@@ -2,6 +2,8 @@ import { AppError } from '../../lib/errors.js';
 import type { RequestContext } from '../../lib/request-context.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { PasswordCredential } from '../credentials/password.credential.js';
+import type { EmailService } from '../email/email.service.js';
+import type { SecondFactors } from '../credentials/second-factors.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
 import { passwordProblem } from '../passwords/password-policy.js';
 import type { SessionService } from '../sessions/session.service.js';
@@ -17,7 +19,8 @@ export interface Me {
 /** What signed-in users do to their own account. */
 export interface ProfileService {
   get(me: Me): Promise<UserView>;
-  changeEmail(me: Me, email: string, context: RequestContext): Promise<UserView>;
+  /** Sends a confirmation link to the new address (and a notice to the current one); the change waits for the link. */
+  requestEmailChange(me: Me, email: string, context: RequestContext): Promise<void>;
   /** Checks the current password; on success ends every other session of the user. */
   changePassword(me: Me, current: string, next: string, context: RequestContext): Promise<void>;
 }
@@ -27,10 +30,14 @@ export interface ProfileServiceDeps {
   password: PasswordCredential;
   hasher: PasswordHasher;
   sessions: SessionService;
+  emails: EmailService;
   audit: AuditLog;
+  secondFactors: Pick<SecondFactors, 'status'>;
 }
 
-export function createProfileService({ users, password, hasher, sessions, audit }: ProfileServiceDeps): ProfileService {
+export function createProfileService(deps: ProfileServiceDeps): ProfileService {
+  const { users, password, hasher, sessions, emails, audit, secondFactors } = deps;
+
   /** The caller's account; a token whose account is gone or disabled is no longer valid. */
   async function account(me: Me): Promise<UserRecord> {
     const user = await users.findById(me.id);
@@ -40,20 +47,12 @@ export function createProfileService({ users, password, hasher, sessions, audit 
 
   return {
     async get(me) {
-      return toUserView(await account(me));
+      const user = await account(me);
+      return toUserView(user, await secondFactors.status(user.id));
     },
 
-    async changeEmail(me, email, context) {
-      const user = await account(me);
-      await users.changeEmail(user.id, email);
-      await audit.record({
-        type: 'user.email_changed',
-        actorId: user.id,
-        targetId: user.id,
-        context,
-        details: { from: user.email, to: email },
-      });
-      return toUserView({ ...user, email });
+    async requestEmailChange(me, email, context) {
+      await emails.requestChange(await account(me), email, context);
     },
 
     async changePassword(me, current, next, context) {

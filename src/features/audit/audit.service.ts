@@ -19,6 +19,21 @@ export const AUDIT_TYPES = [
   'admin.sessions_revoked',
   'admin.role_created',
   'admin.role_deleted',
+  'email.verification_sent',
+  'email.verified',
+  'password.reset_requested',
+  'password.reset',
+  'email.change_requested',
+  'email.changed',
+  // Second factors.
+  'signin.mfa_required',
+  'mfa.failure',
+  'mfa.recovery_code_used',
+  'mfa.totp_setup_started',
+  'mfa.totp_enabled',
+  'mfa.totp_disabled',
+  'mfa.recovery_codes_replaced',
+  'admin.mfa_reset',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

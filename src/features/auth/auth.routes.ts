@@ -2,8 +2,18 @@ import { AppError } from '../../lib/errors.js';
 import { contextOf } from '../../lib/request-context.js';
 import { errors, messageBody } from '../../lib/responses.js';
 import { defineRoute, type RouteDefinition } from '../../lib/route.js';
-import { refreshRequest, refreshTokenIn, signinResult, signinSchema, signoutSchema, signupSchema, tokenPair } from './auth.schemas.js';
-import type { AuthService } from './auth.service.js';
+import {
+  mfaVerifySchema,
+  refreshRequest,
+  refreshTokenIn,
+  signinAnswer,
+  signinResult,
+  signinSchema,
+  signoutSchema,
+  signupSchema,
+  tokenPair,
+} from './auth.schemas.js';
+import { isMfaChallenge, type AuthService } from './auth.service.js';
 import type { TokenTransport } from './token-transport.js';
 
 const tags = ['auth'];
@@ -34,8 +44,30 @@ export function authRoutes(auth: AuthService, transport: TokenTransport): RouteD
       limits: ['auth', 'signinFailures'],
       body: signinSchema,
       noStore: true,
+      responses: {
+        200: { description: 'Signed in; or, for an account with a second factor, an mfaToken and no tokens.', schema: signinAnswer },
+        ...errors(400, 401, 429, 503),
+        403: 'EMAIL_NOT_VERIFIED: with EMAIL_VERIFICATION=required, the address must be verified first.',
+      },
+      handler: async ({ body, req, res }) => {
+        const result = await auth.signin(body, contextOf(req));
+        return isMfaChallenge(result) ? result : transport.deliver(res, result);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/auth/mfa/verify',
+      summary: 'Finish a signin with a second factor: the mfaToken and a code.',
+      description:
+        'The code is one from the authenticator app or a recovery code. A wrong code is a 401 MFA_CODE_INVALID; ' +
+        'the mfaToken works once, for 5 minutes, and dies after 5 wrong codes (401 MFA_TOKEN_INVALID).',
+      tags,
+      access: 'public',
+      limits: ['auth', 'signinFailures'],
+      body: mfaVerifySchema,
+      noStore: true,
       responses: { 200: { description: 'Signed in.', schema: signinResult }, ...errors(400, 401, 429, 503) },
-      handler: async ({ body, req, res }) => transport.deliver(res, await auth.signin(body, contextOf(req))),
+      handler: async ({ body, req, res }) => transport.deliver(res, await auth.verifyMfa(body, contextOf(req))),
     }),
     defineRoute({
       method: 'post',

@@ -61,6 +61,26 @@ export const signinResult = tokenPair
     id: z.number().int(),
     username: z.string(),
     email: z.string(),
+    emailVerified: z.boolean().describe('The address was confirmed through a link sent to it.'),
     roles: z.array(z.string()).describe('Authorities, e.g. ROLE_USER, ROLE_ADMIN.'),
   })
   .meta({ id: 'SigninResult' });
+
+/** The second step of a signin: the mfaToken of the first answer and a code. */
+export const mfaVerifySchema = bodyObject({
+  mfaToken: boundedString('mfaToken', 1, 128),
+  code: boundedString('code', 1, 64),
+});
+export type MfaVerifyInput = z.output<typeof mfaVerifySchema>;
+
+export const mfaChallengeResult = z
+  .object({
+    mfaRequired: z.literal(true),
+    mfaToken: z.string().describe('Send it with a code to POST /api/auth/mfa/verify within 5 minutes; it works once.'),
+    methods: z.array(z.enum(['totp', 'recovery_code'])).describe('The kinds of code the account accepts.'),
+    message: z.string(),
+  })
+  .meta({ id: 'MfaChallenge' });
+
+/** Signin answers tokens, or (for an account with a second factor) an mfaToken and no tokens. */
+export const signinAnswer = z.union([signinResult, mfaChallengeResult]);

@@ -1,21 +1,40 @@
 import { AppError } from '../../lib/errors.js';
+import type { Proof } from '../../lib/proof.js';
 import type { RequestContext } from '../../lib/request-context.js';
 import { authorities, DEFAULT_ROLE } from '../../lib/roles.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { PasswordCredential } from '../credentials/password.credential.js';
+import type { SecondFactorCredential } from '../credentials/second-factor.credential.js';
+import type { SecondFactorMethod, SecondFactors } from '../credentials/second-factors.js';
 import type { RoleService } from '../roles/role.service.js';
 import type { SessionService, TokenPair } from '../sessions/session.service.js';
 import type { AccessClaims } from '../tokens/token.service.js';
-import type { UserService } from '../users/user.service.js';
-import type { SigninInput, SignupInput } from './auth.schemas.js';
+import type { UserService, WithNewAccount } from '../users/user.service.js';
+import type { MfaVerifyInput, SigninInput, SignupInput } from './auth.schemas.js';
+import type { MfaChallenges } from './mfa-challenges.js';
 
 /** The tutorial's signin answer: the account and its tokens. */
 export interface SigninResult extends TokenPair {
   id: number;
   username: string;
   email: string;
+  emailVerified: boolean;
   roles: string[];
 }
+
+/** The signin answer of an account with a second factor: no tokens until a code is verified. */
+export interface MfaChallengeResult {
+  mfaRequired: true;
+  mfaToken: string;
+  methods: SecondFactorMethod[];
+  message: string;
+}
+
+export function isMfaChallenge(result: SigninResult | MfaChallengeResult): result is MfaChallengeResult {
+  return 'mfaRequired' in result;
+}
+
+const MFA_MESSAGE = 'Enter the code from your authenticator app, or a recovery code, to finish signing in.';
 
 export interface SignoutRequest {
   /** The refresh token of the session to end, when the client sends it. */
@@ -29,7 +48,12 @@ export interface SignoutRequest {
 /** The tutorial's /api/auth use cases, composed of credentials and sessions. */
 export interface AuthService {
   signup(input: SignupInput, context: RequestContext): Promise<void>;
-  signin(input: SigninInput, context: RequestContext): Promise<SigninResult>;
+  /** Tokens; or, when the account has a second factor, an mfaToken for `verifyMfa`. */
+  signin(input: SigninInput, context: RequestContext): Promise<SigninResult | MfaChallengeResult>;
+  /** The second step: an mfaToken and a code (authenticator or recovery) for the tokens. */
+  verifyMfa(input: MfaVerifyInput, context: RequestContext): Promise<SigninResult>;
+  /** Deletes expired mfaTokens (a background job). */
+  purgeMfaChallenges(): Promise<number>;
   refresh(refreshToken: string): Promise<TokenPair>;
   signout(request: SignoutRequest): Promise<void>;
 }
@@ -38,12 +62,44 @@ export interface AuthServiceDeps {
   users: UserService;
   roles: RoleService;
   password: PasswordCredential;
+  secondFactor: SecondFactorCredential;
+  secondFactors: Pick<SecondFactors, 'methods'>;
+  challenges: MfaChallenges;
   sessions: SessionService;
   audit: AuditLog;
   allowSignupRoles: boolean;
+  /** Signin refuses accounts whose address is not verified (EMAIL_VERIFICATION=required). */
+  requireVerifiedEmail: boolean;
+  /** Runs in the signup's transaction, e.g. to queue the verification mail with the account. */
+  onSignup?: (email: string, context: RequestContext) => WithNewAccount | undefined;
 }
 
-export function createAuthService({ users, roles, password, sessions, audit, allowSignupRoles }: AuthServiceDeps): AuthService {
+export function createAuthService(deps: AuthServiceDeps): AuthService {
+  const { users, roles, password, secondFactor, secondFactors, challenges, sessions, audit, allowSignupRoles } = deps;
+  const { requireVerifiedEmail, onSignup } = deps;
+
+  /** Only asked after the password was right, so that it tells nothing to someone guessing. */
+  async function assertVerified(userId: number): Promise<void> {
+    const user = await users.findById(userId);
+    if (user && !user.emailVerified) throw new AppError('EMAIL_NOT_VERIFIED');
+  }
+
+  /** The last step of every signin: the session and its tokens, and the account throttle cleared. */
+  async function complete(proof: Proof, username: string, context: RequestContext): Promise<SigninResult> {
+    await password.signedIn(username, context);
+    const { subject, sessionId: _sessionId, ...tokens } = await sessions.start(proof, context);
+    const event = { actorId: subject.id, targetId: subject.id, username: subject.username, context };
+    await audit.record({ type: 'signin.success', ...event, details: { amr: proof.amr } });
+    const { id, email, emailVerified } = subject;
+    return { id, username: subject.username, email, emailVerified, roles: authorities(subject.roles), ...tokens };
+  }
+
+  /** A wrong code fails the signin like a wrong password: 401. */
+  function asSigninFailure(error: unknown): never {
+    if (error instanceof AppError && error.code === 'MFA_CODE_INVALID') throw new AppError('MFA_CODE_INVALID', undefined, { status: 401 });
+    throw error;
+  }
+
   return {
     async signup(input, context) {
       const granted = await roles.resolve(input.roles);
@@ -55,16 +111,33 @@ export function createAuthService({ users, roles, password, sessions, audit, all
             'An administrator grants other roles (see `tokengate users:create`); ALLOW_SIGNUP_ROLES=true allows it for demos.',
         );
       }
-      const id = await users.register({ ...input, roleIds: granted.map((role) => role.id) });
+      const id = await users.register({ ...input, roleIds: granted.map((role) => role.id) }, onSignup?.(input.email, context));
       await audit.record({ type: 'signup', actorId: id, targetId: id, username: input.username, context });
     },
 
     async signin(input, context) {
       const proof = await password.prove(input, context);
-      const { subject, sessionId: _sessionId, ...tokens } = await sessions.start(proof, context);
-      await audit.record({ type: 'signin.success', actorId: subject.id, targetId: subject.id, username: subject.username, context });
-      return { id: subject.id, username: subject.username, email: subject.email, roles: authorities(subject.roles), ...tokens };
+      if (requireVerifiedEmail) await assertVerified(proof.userId);
+      const methods = await secondFactors.methods(proof.userId);
+      if (methods.length === 0) return complete(proof, input.username, context);
+      const mfaToken = await challenges.issue(proof);
+      const event = { actorId: proof.userId, targetId: proof.userId, username: input.username, context };
+      await audit.record({ type: 'signin.mfa_required', ...event, details: { methods } });
+      return { mfaRequired: true, mfaToken, methods, message: MFA_MESSAGE };
     },
+
+    async verifyMfa({ mfaToken, code }, context) {
+      const { username, ...proof } = await challenges.redeem(mfaToken, async (userId) => {
+        const user = await users.findById(userId);
+        // Deleted or disabled since the password step: the signin cannot finish.
+        if (!user || user.disabled) throw new AppError('MFA_TOKEN_INVALID');
+        const second = await secondFactor.prove(user, code, context).catch(asSigninFailure);
+        return { ...second, username: user.username };
+      });
+      return complete(proof, username, context);
+    },
+
+    purgeMfaChallenges: () => challenges.purge(),
 
     refresh: (refreshToken) => sessions.refresh(refreshToken),
 

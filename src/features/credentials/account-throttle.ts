@@ -23,6 +23,8 @@ export interface AccountThrottle {
   /** Counts a failed signin; returns the new wait in seconds when the account is now throttled. */
   failed(username: string): Promise<number | undefined>;
   succeeded(username: string, ip: string | undefined): Promise<void>;
+  /** Forgets the account's failures and wait (a password reset proved the owner); known clients stay. */
+  clear(username: string): Promise<void>;
 }
 
 /** Failure counts are forgotten a day after the first failure of a streak. */
@@ -116,6 +118,12 @@ export function createAccountThrottle({ stores, clock, logger, freeFailures, max
         await Promise.all([failures.delete(account), locks.delete(account)]);
         await known.set(`${account}:${clientId(ip)}`, 1, stores.knownSeconds);
       }, undefined);
+    },
+
+    async clear(username) {
+      if (off) return;
+      const account = accountId(username);
+      await tolerant(() => Promise.all([failures.delete(account), locks.delete(account)]), undefined);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import type { Proof } from '../../lib/proof.js';
+import { AMR, type Proof } from '../../lib/proof.js';
 import type { RequestContext } from '../../lib/request-context.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
@@ -16,11 +16,22 @@ export interface PasswordInput {
 export interface PasswordCredential {
   /**
    * Who signs in with this username and password. An unknown user, a wrong password and a
-   * disabled account get the same 401 after the same work; the account throttle applies.
+   * disabled account get the same 401 after the same work; the account throttle applies, and
+   * keeps counting until `signedIn` (a second factor may still have to follow).
    */
   prove(input: PasswordInput, context: RequestContext): Promise<Proof>;
-  /** Checks the current password of a signed-in user (for changes that need it), under the throttle. */
-  confirm(user: Pick<UserRecord, 'username' | 'passwordHash'>, password: string, context: RequestContext): Promise<void>;
+  /** The signin is complete: the throttle forgets the failures and trusts this client for the account. */
+  signedIn(username: string, context: RequestContext): Promise<void>;
+  /**
+   * Checks the current password of a signed-in user (for changes that need it), under the
+   * throttle; a wrong one is a 400 naming `field`.
+   */
+  confirm(
+    user: Pick<UserRecord, 'username' | 'passwordHash'>,
+    password: string,
+    context: RequestContext,
+    field?: string,
+  ): Promise<void>;
 }
 
 export interface PasswordCredentialDeps {
@@ -74,18 +85,18 @@ export function createPasswordCredential({ users, hasher, throttle, audit, logge
       }
       if (!(await hasher.verify(user.passwordHash, input.password))) return refuse(input, context, 'wrong-password', user.id);
       if (user.disabled) return refuse(input, context, 'disabled', user.id);
-      await throttle.succeeded(input.username, context.ip);
       await upgrade(user.id, user.passwordHash, input.password);
-      return { userId: user.id, amr: ['pwd'] };
+      return { userId: user.id, amr: [AMR.password] };
     },
 
-    async confirm(user, password, context) {
+    signedIn: (username, context) => throttle.succeeded(username, context.ip),
+
+    async confirm(user, password, context, field = 'currentPassword') {
       await holdBack(user.username, context.ip, 'Too many wrong passwords for this account.');
       if (!(await hasher.verify(user.passwordHash, password))) {
         await throttle.failed(user.username);
-        throw new AppError('WRONG_CURRENT_PASSWORD', undefined, {
-          errors: [{ field: 'currentPassword', message: 'currentPassword is not the current password' }],
-        });
+        const message = `${field} is not the current password`;
+        throw new AppError('WRONG_CURRENT_PASSWORD', `${message}.`, { errors: [{ field, message }] });
       }
     },
   };

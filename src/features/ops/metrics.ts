@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import type { BoundedExecutor } from '../../lib/bounded-executor.js';
 
 /*
@@ -22,9 +22,16 @@ export interface Metrics {
   observe(request: RequestObservation): void;
 }
 
-export function createMetrics({ hashing }: { hashing: BoundedExecutor }): Metrics {
+export interface MetricsDeps {
+  hashing: BoundedExecutor;
+  /** Metrics that features keep themselves (e.g. mail), registered here. */
+  extra?: readonly Metric[];
+}
+
+export function createMetrics({ hashing, extra = [] }: MetricsDeps): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  for (const metric of extra) registry.registerMetric(metric);
 
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -37,6 +44,12 @@ export function createMetrics({ hashing }: { hashing: BoundedExecutor }): Metric
     'POST /api/auth/signin': new Counter({
       name: 'tokengate_signin_total',
       help: 'Signin attempts by outcome: success, or the error code (INVALID_CREDENTIALS, SIGNIN_THROTTLED, …).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    'POST /api/auth/mfa/verify': new Counter({
+      name: 'tokengate_mfa_verify_total',
+      help: 'Second steps of signins by outcome: success, or the error code (MFA_CODE_INVALID, MFA_TOKEN_INVALID, …).',
       labelNames: ['outcome'],
       registers: [registry],
     }),

@@ -1,6 +1,7 @@
 import { Op, Transaction, type Order } from 'sequelize';
 import type { Database } from '../../db/database.js';
 import type { SessionRow } from '../../db/models.js';
+import { amrFromText, amrToText } from '../../lib/proof.js';
 
 export interface SessionRecord {
   id: string;
@@ -12,6 +13,8 @@ export interface SessionRecord {
   revokedAt: Date | null;
   userAgent: string | null;
   ip: string | null;
+  /** How the signin that started the session was proven (RFC 8176). */
+  amr: readonly string[];
 }
 
 export interface RefreshTokenRecord {
@@ -30,6 +33,7 @@ export interface NewSession {
   expiresAt: Date;
   userAgent: string | null;
   ip: string | null;
+  amr: readonly string[];
 }
 
 export interface NewTokenRow {
@@ -71,6 +75,7 @@ function toRecord(row: SessionRow): SessionRecord {
     revokedAt: row.revokedAt ?? null,
     userAgent: row.userAgent,
     ip: row.ip,
+    amr: amrFromText(row.amr),
   };
 }
 
@@ -90,6 +95,7 @@ export function createSessionRepository(db: Database): SessionRepository {
           expiresAt: session.expiresAt,
           userAgent: session.userAgent,
           ip: session.ip,
+          amr: amrToText(session.amr),
         },
         { transaction: trx },
       );

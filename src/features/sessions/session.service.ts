@@ -30,6 +30,7 @@ export type EndReason =
   | 'account-deleted'
   | 'roles-reduced'
   | 'password-changed'
+  | 'password-reset'
   | 'revoked-by-admin';
 
 /** Who tokens are issued to, read when a session starts and at every refresh (roles may change). */
@@ -39,6 +40,8 @@ export interface Subject {
   email: string;
   roles: string[];
   disabled: boolean;
+  /** Carried by access tokens as `email_verified`. */
+  emailVerified: boolean;
 }
 
 /** A new access token and the refresh token that goes with it. */
@@ -99,7 +102,7 @@ export const ROTATED_TOKEN_RETENTION_MS = 24 * 3600 * 1000;
 const PURGE_BATCH = 500;
 
 type RefreshOutcome =
-  | { kind: 'ok'; sessionId: string; userId: number; refreshToken: string }
+  | { kind: 'ok'; sessionId: string; userId: number; refreshToken: string; amr: readonly string[] }
   | { kind: 'unknown' | 'revoked' | 'expired' }
   | { kind: 'reused'; sessionId: string; userId: number };
 
@@ -121,8 +124,8 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
     return ended;
   }
 
-  function pair(subject: Subject, sessionId: string, refreshToken: string): TokenPair {
-    const access = tokens.issueAccessToken({ id: subject.id, roles: subject.roles, sessionId });
+  function pair(subject: Subject, sessionId: string, refreshToken: string, amr: readonly string[]): TokenPair {
+    const access = tokens.issueAccessToken({ id: subject.id, roles: subject.roles, sessionId, amr, emailVerified: subject.emailVerified });
     return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn };
   }
 
@@ -149,7 +152,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       if (!genuine(record, parsed.secret)) return { kind: 'unknown' };
       const { session } = record;
       if (session.revokedAt) return { kind: 'revoked' };
-      const ok = (refreshToken: string): RefreshOutcome => ({ kind: 'ok', sessionId: session.id, userId: session.userId, refreshToken });
+      const ok = (refreshToken: string): RefreshOutcome => ({ kind: 'ok', sessionId: session.id, userId: session.userId, refreshToken, amr: session.amr });
       const replayOrReuse = async (rotatedAt: Date): Promise<RefreshOutcome> => {
         const successor = await successorWithinGrace(token, rotatedAt, now, trx);
         if (successor) return ok(successor);
@@ -192,12 +195,13 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
             expiresAt,
             userAgent: clip(context.userAgent, 255),
             ip: clip(context.ip, 64),
+            amr: proof.amr,
           },
           { id: token.id, sessionId, secretHash: token.secretHash, createdAt: new Date(now) },
           trx,
         ),
       );
-      return { sessionId, subject, ...pair(subject, sessionId, token.token) };
+      return { sessionId, subject, ...pair(subject, sessionId, token.token, proof.amr) };
     },
 
     async refresh(token) {
@@ -223,7 +227,8 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         await service.end({ sessionIds: [outcome.sessionId] }, 'account-disabled');
         throw new AppError('REFRESH_TOKEN_REVOKED');
       }
-      return pair(subject, outcome.sessionId, outcome.refreshToken);
+      // The session's amr: a refresh proves nothing new, and loses nothing its signin proved.
+      return pair(subject, outcome.sessionId, outcome.refreshToken, outcome.amr);
     },
 
     async identify(token) {

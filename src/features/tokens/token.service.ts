@@ -2,6 +2,7 @@ import type { Config } from '../../config/config.loader.js';
 import { CLOCK_LEEWAY_SECONDS, epochSeconds, type Clock } from '../../lib/clock.js';
 import { randomToken } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
+import { LEGACY_AMR } from '../../lib/proof.js';
 import { signJwt, TokenRejectedError, verifyJwt } from './jwt.js';
 import type { KeyRing } from './key-ring.js';
 import { createVerifiedTokenCache } from './verified-token-cache.js';
@@ -19,15 +20,21 @@ export interface AccessClaims {
   readonly roles: readonly string[];
   /** The session the token belongs to; its end revokes the token. */
   readonly sid: string;
+  /** Whether the account's address was verified when the token was issued; absent from older tokens. */
+  readonly email_verified?: boolean;
   readonly iat: number;
   readonly exp: number;
   readonly jti: string;
+  /** How the session's signin was proven (RFC 8176); ["pwd"] for tokens issued without it. */
+  readonly amr: readonly string[];
 }
 
 export interface AccessTokenSubject {
   id: number;
   roles: readonly string[];
   sessionId: string;
+  emailVerified?: boolean | undefined;
+  amr: readonly string[];
 }
 
 export interface IssuedAccessToken {
@@ -47,18 +54,34 @@ export interface TokenService {
   verifyAccessToken(token: string, options?: { ignoreExpiry?: boolean }): AccessClaims;
 }
 
+const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
+
 function toAccessClaims(claims: Record<string, unknown>): AccessClaims {
-  const { sub, id, roles, sid, iat, exp, jti } = claims;
+  const { sub, id, roles, sid, iat, exp, jti, amr, email_verified: emailVerified } = claims;
   const valid =
     typeof sub === 'string' &&
     /^\d{1,15}$/.test(sub) &&
     id === Number(sub) &&
-    Array.isArray(roles) &&
-    roles.every((r) => typeof r === 'string') &&
+    isStringList(roles) &&
     typeof sid === 'string' &&
-    typeof jti === 'string';
+    typeof jti === 'string' &&
+    (amr === undefined || (isStringList(amr) && amr.length > 0)) &&
+    (emailVerified === undefined || typeof emailVerified === 'boolean');
   if (!valid) throw new TokenRejectedError('invalid', 'malformed claims');
-  return Object.freeze({ sub, id, roles: Object.freeze([...roles]), sid, iat: iat as number, exp: exp as number, jti });
+  // Tokens signed before second factors existed carry no amr: a password proved them.
+  const methods = amr === undefined ? LEGACY_AMR : Object.freeze([...amr]);
+  const verified = emailVerified === undefined ? {} : { email_verified: emailVerified };
+  return Object.freeze({
+    sub,
+    id,
+    roles: Object.freeze([...roles]),
+    sid,
+    ...verified,
+    iat: iat as number,
+    exp: exp as number,
+    jti,
+    amr: methods,
+  });
 }
 
 export interface TokenServiceDeps {
@@ -93,9 +116,11 @@ export function createTokenService({ config, keys, clock, cacheSize = VERIFIED_T
         id: subject.id,
         roles: [...subject.roles],
         sid: subject.sessionId,
+        ...(subject.emailVerified === undefined ? {} : { email_verified: subject.emailVerified }),
         iat,
         exp: iat + config.accessTtlSeconds,
         jti: randomToken(16),
+        amr: [...subject.amr],
       };
       const key = keys.signingKey();
       const payload = { ...claims, iss: config.issuer, aud: config.audience };

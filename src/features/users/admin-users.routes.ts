@@ -89,5 +89,19 @@ export function adminUserRoutes(admin: AdminUserService): RouteDefinition[] {
         return { message: 'Sessions ended.' };
       },
     }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/admin/users/:id/mfa',
+      summary: "Remove every second factor of a user (a lost phone).",
+      description: 'The authenticator app and the recovery codes go; the user signs in with the password alone, and can set up a new app.',
+      tags,
+      access,
+      params: userIdParams,
+      responses: { 200: message('Removed.'), ...adminErrors, ...errors(404) },
+      handler: async ({ params, caller, req }) => {
+        await admin.resetSecondFactors(params.id, actorOf(caller, req));
+        return { message: 'Second factors removed.' };
+      },
+    }),
   ];
 }

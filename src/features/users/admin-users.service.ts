@@ -2,6 +2,7 @@ import type { Database } from '../../db/database.js';
 import { AppError } from '../../lib/errors.js';
 import type { RequestContext } from '../../lib/request-context.js';
 import type { AuditLog, AuditType } from '../audit/audit.service.js';
+import type { SecondFactors } from '../credentials/second-factors.js';
 import type { RoleService } from '../roles/role.service.js';
 import type { SessionService } from '../sessions/session.service.js';
 import { ADMIN } from '../../lib/roles.js';
@@ -40,6 +41,8 @@ export interface AdminUserService {
   update(id: number, patch: UserPatch, actor: Actor): Promise<UserView>;
   remove(id: number, actor: Actor): Promise<void>;
   revokeSessions(id: number, actor: Actor): Promise<void>;
+  /** Removes every second factor of the user (a lost phone); they sign in with the password alone. */
+  resetSecondFactors(id: number, actor: Actor): Promise<void>;
 }
 
 export interface AdminUserServiceDeps {
@@ -49,10 +52,15 @@ export interface AdminUserServiceDeps {
   roles: RoleService;
   sessions: SessionService;
   audit: AuditLog;
+  secondFactors: Pick<SecondFactors, 'status' | 'statuses' | 'removeAll'>;
 }
 
 export function createAdminUserService(deps: AdminUserServiceDeps): AdminUserService {
-  const { db, users, accounts, roles, sessions, audit } = deps;
+  const { db, users, accounts, roles, sessions, audit, secondFactors } = deps;
+
+  async function view(user: UserRecord): Promise<UserView> {
+    return toUserView(user, await secondFactors.status(user.id));
+  }
 
   async function existing(id: number): Promise<UserRecord> {
     const user = await users.findById(id);
@@ -74,25 +82,27 @@ export function createAdminUserService(deps: AdminUserServiceDeps): AdminUserSer
   return {
     async list(query) {
       const { items, total } = await users.search(query);
-      return { items: items.map(toUserView), total };
+      const mfa = await secondFactors.statuses(items.map((user) => user.id));
+      return { items: items.map((user) => toUserView(user, mfa.get(user.id)!)), total };
     },
 
     async get(id) {
-      return toUserView(await existing(id));
+      return view(await existing(id));
     },
 
     async getByUsername(username) {
       const user = await users.findByUsername(username);
       if (!user) throw new AppError('USER_NOT_FOUND', `No user is named "${username}".`);
-      return toUserView(user);
+      return view(user);
     },
 
     async create(input, actor) {
       const granted = await roles.resolve(input.roles);
-      const id = await accounts.register({ ...input, roleIds: granted.map((r) => r.id) });
+      // An operator vouches for the address: no verification mail, and signin is never held back.
+      const id = await accounts.register({ ...input, roleIds: granted.map((r) => r.id), emailVerified: true });
       const created = await existing(id);
       await record('admin.user_created', actor, created, { roles: created.roles, disabled: created.disabled });
-      return toUserView(created);
+      return view(created);
     },
 
     async update(id, patch, actor) {
@@ -103,7 +113,8 @@ export function createAdminUserService(deps: AdminUserServiceDeps): AdminUserSer
           await users.lockAdmins(trx);
           const user = await users.findById(id, trx);
           if (!user) throw new AppError('USER_NOT_FOUND', `User ${id} not found.`);
-          if (patch.email !== undefined) await users.updateEmail(id, patch.email, trx);
+          // Set directly (and audited below), as the admin vouches for it: counts as verified.
+          if (patch.email !== undefined) await users.updateEmail(id, patch.email, trx, true);
           if (granted) await users.setRoles(id, granted.map((r) => r.id), trx);
           if (patch.disabled !== undefined) await users.setDisabled(id, patch.disabled, trx);
 
@@ -124,7 +135,7 @@ export function createAdminUserService(deps: AdminUserServiceDeps): AdminUserSer
         changes: { ...patch },
         before: { roles: before.roles, disabled: before.disabled, email: before.email },
       });
-      return toUserView(after);
+      return view(after);
     },
 
     async remove(id, actor) {
@@ -144,6 +155,12 @@ export function createAdminUserService(deps: AdminUserServiceDeps): AdminUserSer
       const user = await existing(id);
       await sessions.end({ userIds: [id] }, 'revoked-by-admin');
       await record('admin.sessions_revoked', actor, user);
+    },
+
+    async resetSecondFactors(id, actor) {
+      const user = await existing(id);
+      const removed = await secondFactors.removeAll(id);
+      await record('admin.mfa_reset', actor, user, { removed });
     },
   };
 }

@@ -11,6 +11,8 @@ export interface UserRecord {
   passwordHash: string | null;
   /** A disabled account cannot sign in or refresh. */
   disabled: boolean;
+  /** The address was proven by a link sent to it (or the account predates verification). */
+  emailVerified: boolean;
   /** Role names, ordered by role id. */
   roles: string[];
   createdAt: Date;
@@ -49,6 +51,7 @@ export interface NewUser {
   passwordHash: string;
   roleIds: number[];
   disabled?: boolean;
+  emailVerified?: boolean;
 }
 
 export const USER_SORT_FIELDS = ['id', 'username', 'email', 'createdAt'] as const;
@@ -66,12 +69,15 @@ export interface UserQuery {
 
 export interface UserRepository {
   findByUsername(username: string): Promise<UserRecord | null>;
+  findByEmail(email: string): Promise<UserRecord | null>;
   findById(id: number, trx?: Transaction): Promise<UserRecord | null>;
   isUsernameTaken(username: string, trx?: Transaction): Promise<boolean>;
   isEmailTaken(email: string, exceptId?: number): Promise<boolean>;
   create(user: NewUser, trx: Transaction): Promise<number>;
-  updatePasswordHash(id: number, passwordHash: string): Promise<void>;
-  updateEmail(id: number, email: string, trx?: Transaction): Promise<void>;
+  updatePasswordHash(id: number, passwordHash: string, trx?: Transaction): Promise<void>;
+  /** Sets the address; `verified` says whether it is proven (a confirmed change, an admin's). */
+  updateEmail(id: number, email: string, trx?: Transaction, verified?: boolean): Promise<void>;
+  markEmailVerified(id: number, trx?: Transaction): Promise<void>;
   setRoles(id: number, roleIds: readonly number[], trx: Transaction): Promise<void>;
   setDisabled(id: number, disabled: boolean, trx: Transaction): Promise<void>;
   remove(id: number, trx: Transaction): Promise<void>;
@@ -98,6 +104,7 @@ function toRecord(row: UserRow): UserRecord {
     email: row.email ?? '',
     passwordHash: row.password,
     disabled: Boolean(row.disabled),
+    emailVerified: Boolean(row.emailVerified),
     roles,
     createdAt: row.createdAt,
   };
@@ -182,6 +189,8 @@ export function createUserRepository(db: Database): UserRepository {
       return findOne((p) => ({ usernameNormalized: p.eq(key) }));
     },
 
+    findByEmail: (email) => findOne((p) => ({ emailNormalized: p.eq(emailKey(email)) })),
+
     findById: (id, trx) => findOne((p) => ({ id: p.eq(id) }), trx),
 
     async isUsernameTaken(username, trx) {
@@ -204,6 +213,7 @@ export function createUserRepository(db: Database): UserRepository {
           usernameNormalized: usernameKey(user.username),
           emailNormalized: emailKey(user.email),
           disabled: user.disabled ?? false,
+          emailVerified: user.emailVerified ?? false,
         },
         { transaction: trx },
       ).catch(rethrowDuplicate);
@@ -215,14 +225,17 @@ export function createUserRepository(db: Database): UserRepository {
     },
 
     // Sequelize binds the values and the condition of an UPDATE itself.
-    async updatePasswordHash(id, passwordHash) {
-      await User.update({ password: passwordHash }, { where: { id } });
+    async updatePasswordHash(id, passwordHash, trx) {
+      await User.update({ password: passwordHash }, { where: { id }, transaction: trx ?? null });
     },
 
-    async updateEmail(id, email, trx) {
-      await User.update({ email, emailNormalized: emailKey(email) }, { where: { id }, transaction: trx ?? null }).catch(
-        rethrowDuplicate,
-      );
+    async updateEmail(id, email, trx, verified) {
+      const values = { email, emailNormalized: emailKey(email), ...(verified === undefined ? {} : { emailVerified: verified }) };
+      await User.update(values, { where: { id }, transaction: trx ?? null }).catch(rethrowDuplicate);
+    },
+
+    async markEmailVerified(id, trx) {
+      await User.update({ emailVerified: true }, { where: { id }, transaction: trx ?? null });
     },
 
     async setRoles(id, roleIds, trx) {

@@ -92,14 +92,25 @@ const idParam = z.coerce
 
 export const userIdParams = z.object({ id: idParam });
 
+/** The second factors of an account: whether they are on, never their secrets. */
+export const mfaStatusView = z
+  .object({
+    totp: z.boolean().describe('An authenticator app is set up.'),
+    recoveryCodesLeft: z.number().int().describe('Unused recovery codes.'),
+    passkeys: z.number().int().describe('Registered passkeys.'),
+  })
+  .meta({ id: 'MfaStatus' });
+
 /** A user as the API shows it. */
 export const userView = z
   .object({
     id: z.number().int(),
     username: z.string(),
     email: z.string(),
+    emailVerified: z.boolean().describe('The address was confirmed through a link sent to it.'),
     roles: z.array(z.string()).describe('Role names, e.g. user, moderator, admin.'),
     disabled: z.boolean(),
     createdAt: z.string().describe('ISO 8601 time.'),
+    mfa: mfaStatusView,
   })
   .meta({ id: 'User' });

@@ -1,3 +1,4 @@
+import type { Transaction } from 'sequelize';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../lib/errors.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
@@ -11,19 +12,30 @@ export interface NewAccount {
   password: string;
   roleIds: number[];
   disabled?: boolean | undefined;
+  /** Accounts an operator creates count as verified; signup's do not. */
+  emailVerified?: boolean | undefined;
 }
+
+/** Work that must commit or fail with the new account, e.g. queueing its verification mail. */
+export type WithNewAccount = (id: number, trx: Transaction) => Promise<void>;
 
 /** Accounts, for the other features: they never touch the users tables themselves. */
 export interface UserService {
-  /** Creates an account; 400 when the username or email is taken. Returns the new id. */
-  register(account: NewAccount): Promise<number>;
+  /**
+   * Creates an account; 400 when the username or email is taken. Returns the new id.
+   * `alongside` runs in the same transaction, with the new id.
+   */
+  register(account: NewAccount, alongside?: WithNewAccount): Promise<number>;
   findByUsername(username: string): Promise<UserRecord | null>;
+  /** The account whose address this is (compared without case). */
+  findByEmail(email: string): Promise<UserRecord | null>;
   findById(id: number): Promise<UserRecord | null>;
   /** The account, or USER_NOT_FOUND. */
   get(id: number): Promise<UserRecord>;
-  updatePasswordHash(id: number, passwordHash: string): Promise<void>;
-  /** 400 EMAIL_TAKEN when another account has it. */
-  changeEmail(id: number, email: string): Promise<void>;
+  updatePasswordHash(id: number, passwordHash: string, trx?: Transaction): Promise<void>;
+  /** 400 EMAIL_TAKEN when another account has it. `verified`: the new address is proven. */
+  changeEmail(id: number, email: string, options?: { verified?: boolean; trx?: Transaction }): Promise<void>;
+  markEmailVerified(id: number, trx?: Transaction): Promise<void>;
   /** Which of `ids` still exist and are not disabled. */
   activeIds(ids: readonly number[]): Promise<Set<number>>;
 }
@@ -50,15 +62,22 @@ export async function withIdentityChecks<T>(work: () => Promise<T>): Promise<T> 
 
 export function createUserService({ db, users, hasher }: UserServiceDeps): UserService {
   return {
-    async register({ username, email, password, roleIds, disabled }) {
+    async register({ username, email, password, roleIds, disabled, emailVerified }, alongside) {
       // Checked first for a clear answer; the unique indexes settle races below.
       if (await users.isUsernameTaken(username)) throw takenError('username');
       if (await users.isEmailTaken(email)) throw takenError('email');
       const passwordHash = await hasher.hash(password);
-      return withIdentityChecks(() => db.transaction((trx) => users.create({ username, email, passwordHash, roleIds, disabled }, trx)));
+      return withIdentityChecks(() =>
+        db.transaction(async (trx) => {
+          const id = await users.create({ username, email, passwordHash, roleIds, disabled, emailVerified }, trx);
+          await alongside?.(id, trx);
+          return id;
+        }),
+      );
     },
 
     findByUsername: (username) => users.findByUsername(username),
+    findByEmail: (email) => users.findByEmail(email),
     findById: (id) => users.findById(id),
 
     async get(id) {
@@ -67,12 +86,14 @@ export function createUserService({ db, users, hasher }: UserServiceDeps): UserS
       return user;
     },
 
-    updatePasswordHash: (id, passwordHash) => users.updatePasswordHash(id, passwordHash),
+    updatePasswordHash: (id, passwordHash, trx) => users.updatePasswordHash(id, passwordHash, trx),
 
-    async changeEmail(id, email) {
+    async changeEmail(id, email, { verified, trx } = {}) {
       if (await users.isEmailTaken(email, id)) throw takenError('email');
-      await withIdentityChecks(() => users.updateEmail(id, email));
+      await withIdentityChecks(() => users.updateEmail(id, email, trx, verified));
     },
+
+    markEmailVerified: (id, trx) => users.markEmailVerified(id, trx),
 
     activeIds: (ids) => users.activeIds(ids),
   };
