@@ -1,3 +1,4 @@
+import { chmodSync, existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config/config.loader.js';
 import type { Config } from './config/config.loader.js';
 import { createDatabase, redactDatabaseUrl, type Database } from './db/database.js';
@@ -32,6 +33,8 @@ export function openRuntime(options: { logLevel?: Config['log']['level'] } = {})
     throw error;
   }
   const { config, warnings } = loaded;
+  // The data folder holds the SQLite file, development secrets and mail files: its owner's only.
+  if (existsSync(config.dataDir)) chmodSync(config.dataDir, 0o700);
   const logger = createLogger({ level: options.logLevel ?? config.log.level, pretty: config.log.format === 'pretty' });
   for (const warning of warnings) logger.warn(`WARNING: ${warning}`);
   try {

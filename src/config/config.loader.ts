@@ -150,6 +150,7 @@ function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) 
       maxAgeSeconds: env.SESSION_MAX_AGE,
       rotation: env.REFRESH_TOKEN_ROTATION,
       reuseIntervalSeconds: env.REFRESH_TOKEN_REUSE_INTERVAL,
+      maxPerUser: env.MAX_SESSIONS_PER_USER,
       revocationPollSeconds: env.REVOCATION_POLL_INTERVAL,
       cookies: env.COOKIE_TRANSPORT,
     },

@@ -137,7 +137,7 @@ export const settings = {
     schema: z.string(),
     shown: 'generated in development',
     description:
-      'Encrypts the stored private keys (asymmetric algorithms) and the authenticator-app secrets: at least 32 random bytes, e.g. `openssl rand -base64 48`. Required in production (with HS256 only recommended); well-known, short or low-variety values are refused there. Every instance needs the same value, and it must not change (what it encrypts could not be decrypted).',
+      'Encrypts the stored private keys (asymmetric algorithms) and the authenticator-app secrets: at least 32 random bytes, e.g. `openssl rand -base64 48`. Required in production (with HS256 only recommended); well-known, short or guessable values (estimated below 128 bits) are refused there. Every instance needs the same value, and it must not change (what it encrypts could not be decrypted).',
   }),
   JWT_SECRET: setting({
     schema: z.string(),
@@ -179,6 +179,11 @@ export const settings = {
     default: '10s',
     description:
       'A rotated refresh token presented again within this time (two tabs refreshing at once, a retry after a lost answer) gets the same new token back instead of ending the session; `0` turns it off.',
+  }),
+  MAX_SESSIONS_PER_USER: setting({
+    schema: count(1, 10_000),
+    default: '50',
+    description: 'Live sessions one account may have; a new signin beyond it ends the oldest.',
   }),
   REVOCATION_POLL_INTERVAL: setting({
     schema: duration(1, 60),
@@ -272,7 +277,7 @@ export const settings = {
     schema: trustProxy,
     default: 'false',
     description:
-      'Express `trust proxy`: `true`, a hop count, or a list of addresses/subnets. Leave `false` unless a proxy sets `X-Forwarded-For`.',
+      'Express `trust proxy`: a hop count (`1` for one proxy) or a list of addresses/subnets of the proxies; `true` trusts every `X-Forwarded-For` entry and is refused in production. Leave `false` unless a proxy sets `X-Forwarded-For`.',
   }),
   LOG_LEVEL: setting({
     schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),

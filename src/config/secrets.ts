@@ -26,11 +26,15 @@ export function estimatedBits(secret: string): number {
   return zxcvbn.check(secret).guessesLog10 * Math.log2(10);
 }
 
+/** Estimates already made in this process (tests load the configuration many times). */
+const estimates = new Map<string, number>();
+
 /** Why a secret is weak, or undefined when it is acceptable. */
 export function secretWeakness(secret: string): string | undefined {
   if (knownWeakSecrets.has(secret.toLowerCase())) return 'is a well-known example value';
   if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) return `is shorter than ${MIN_SECRET_BYTES} bytes`;
-  const bits = estimatedBits(secret);
+  const bits = estimates.get(secret) ?? estimatedBits(secret);
+  estimates.set(secret, bits);
   if (bits < MIN_SECRET_BITS) {
     return `is guessable: repeated patterns, sequences or dictionary words give it about ${Math.round(bits)} bits of strength, and at least ${MIN_SECRET_BITS} are needed`;
   }

@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import sqlite3 from 'sqlite3';
 import { ConnectionError, Op, QueryTypes, Sequelize, TimeoutError, Transaction, type Options, type WhereOperators } from 'sequelize';
@@ -119,6 +120,21 @@ function sqliteStorage(url: string): string {
   return path.resolve(rest);
 }
 
+/**
+ * The SQLite file holds password hashes and sealed keys: readable by its owner only (0600), in a
+ * folder it creates as 0700. SQLite gives its -wal and -shm files the database file's mode.
+ */
+function privateSqliteFile(storage: string): string {
+  if (storage === ':memory:') return storage;
+  const dir = path.dirname(storage);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  closeSync(openSync(storage, 'a', 0o600));
+  for (const file of [storage, `${storage}-wal`, `${storage}-shm`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
+  return storage;
+}
+
 function sequelizeOptions(dialect: Dialect, logger: Logger): Options {
   const common: Options = {
     // Sequelize builds a log message for every query when logging is on: only at trace level.
@@ -158,7 +174,7 @@ export function createDatabase(url: string, logger: Logger): Database {
   const options = sequelizeOptions(dialect, logger);
   const sequelize =
     dialect === 'sqlite'
-      ? new Sequelize({ ...options, storage: sqliteStorage(url) })
+      ? new Sequelize({ ...options, storage: privateSqliteFile(sqliteStorage(url)) })
       : new Sequelize(url.replace(/^mariadb:/i, 'mysql:'), options);
   if (dialect === 'sqlite') reuseTransactionConnections(sequelize);
   const models = defineModels(sequelize);

@@ -27,6 +27,8 @@ export class UserRow extends Model<InferAttributes<UserRow>, InferCreationAttrib
   declare password: string | null;
   declare usernameNormalized: string | null;
   declare emailNormalized: string | null;
+  /** The confusable skeleton of the username: look-alikes share it (unique). */
+  declare usernameSkeleton: string | null;
   declare disabled: CreationOptional<boolean>;
   /** Proven by a link sent to the address (or the account predates verification). */
   declare emailVerified: CreationOptional<boolean>;
@@ -135,6 +137,7 @@ export function defineModels(sequelize: Sequelize): Models {
       password: { type: DataTypes.STRING },
       usernameNormalized: { type: DataTypes.STRING },
       emailNormalized: { type: DataTypes.STRING },
+      usernameSkeleton: { type: DataTypes.STRING },
       disabled: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       emailVerified: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       createdAt: DataTypes.DATE,

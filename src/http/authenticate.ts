@@ -8,6 +8,8 @@ declare global {
     interface Request {
       /** Claims of the verified access token, set by authenticate(). */
       auth?: AccessClaims;
+      /** Set by identify(): the token is unexpired and its session not ended (it may act for its user). */
+      authLive?: boolean;
     }
   }
 }
@@ -47,15 +49,24 @@ export function authenticate({ tokens, admit, fallback }: AuthenticateOptions): 
 /**
  * Sets `req.auth` when a genuine access token is presented, even an expired or revoked one, and
  * never refuses the request: for signout, which must work however stale the client's token is.
+ * `req.authLive` says whether the token could do anything else: a dead token (expired, or of an
+ * ended session) may name its own session, and nothing more.
  */
-export function identify({ tokens, fallback }: Omit<AuthenticateOptions, 'admit'>): RequestHandler {
+export function identify({ tokens, admit, fallback }: AuthenticateOptions): RequestHandler {
   return (req, _res, next) => {
     const token = extractAccessToken(req) ?? fallback?.(req);
+    req.auth = undefined;
+    req.authLive = false;
     if (token !== undefined) {
       try {
-        req.auth = tokens.verifyAccessToken(token, { ignoreExpiry: true });
+        req.auth = tokens.verifyAccessToken(token);
+        req.authLive = admit(req.auth);
       } catch {
-        req.auth = undefined;
+        try {
+          req.auth = tokens.verifyAccessToken(token, { ignoreExpiry: true });
+        } catch {
+          req.auth = undefined;
+        }
       }
     }
     next();

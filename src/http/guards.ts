@@ -49,7 +49,7 @@ export function createGuards(services: Services, config: Config): RouteGuards {
   const fallback = (req: Request) => transport.accessTokenFrom(req);
   return {
     authenticated: authenticate({ tokens: services.tokens, admit: services.admit, fallback }),
-    identified: identify({ tokens: services.tokens, fallback }),
+    identified: identify({ tokens: services.tokens, admit: services.admit, fallback }),
     requireRole: (role) => requireRole(role, { secondFactor: asksSecondFactor(role, config.mfa.requiredRoles) }),
     requireSecondFactor,
   };

@@ -6,6 +6,8 @@ import type { RouteGuards } from './guards.js';
 export interface RouteMiddleware {
   guards: RouteGuards;
   limits: Record<RateLimitName, RequestHandler>;
+  /** Refuses cross-site requests that would change state with the session cookies. */
+  csrf: RequestHandler;
 }
 
 function guardFor(access: Access, guards: RouteGuards): RequestHandler[] {
@@ -47,6 +49,7 @@ function handlerOf(route: RouteDefinition): RequestHandler {
 export function registerRoutes(app: Express, routes: readonly RouteDefinition[], middleware: RouteMiddleware): void {
   for (const route of routes) {
     const limits = (route.limits ?? []).map((name) => middleware.limits[name]);
-    app[route.method](route.path, ...limits, ...guardFor(route.access, middleware.guards), handlerOf(route));
+    const csrf = route.method === 'get' ? [] : [middleware.csrf];
+    app[route.method](route.path, ...limits, ...csrf, ...guardFor(route.access, middleware.guards), handlerOf(route));
   }
 }

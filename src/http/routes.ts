@@ -19,6 +19,7 @@ import type { RouteDefinition } from '../lib/route.js';
 import { VERSION } from '../lib/version.js';
 import type { Services } from '../services.js';
 import { bodyParsers } from './body.js';
+import { csrfGuard } from './csrf.js';
 import { createGuards, tokenTransport } from './guards.js';
 import { openApiDocument } from './openapi.js';
 import { createRateLimits } from './rate-limit.js';
@@ -59,6 +60,10 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
   const middleware = {
     guards: createGuards(deps.services, deps.config),
     limits: createRateLimits({ limits: deps.config.limits, redis: deps.redis, prefix: deps.config.redis.prefix, audit: deps.services.audit }),
+    csrf: csrfGuard({
+      cookies: deps.config.sessions.cookies,
+      allowedOrigins: [...deps.config.http.corsOrigins, new URL(deps.config.mail.publicUrl).origin],
+    }),
   };
   const takesBody = (route: RouteDefinition) => route.method !== 'get';
   registerRoutes(app, routes.filter((route) => !takesBody(route)), middleware);

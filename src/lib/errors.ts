@@ -30,6 +30,7 @@ export const errorCatalog = {
     message: 'Refresh token was already used, so its session has been ended. Please make a new signin request',
   },
   EMAIL_NOT_VERIFIED: { status: 403, message: 'Please verify your email address first.' },
+  CSRF_REJECTED: { status: 403, message: 'Refused: a cross-site request may not use the session cookies.' },
   SIGNUP_ROLE_FORBIDDEN: { status: 403, message: 'Signup cannot grant roles above user.' },
   // Second factors. MFA_CODE_INVALID is a 401 when it fails a signin (POST /api/auth/mfa/verify).
   MFA_CODE_INVALID: { status: 400, message: 'The code is wrong, expired or already used.' },

@@ -23,7 +23,8 @@ import { createTestDatabase, type TestDatabase } from './databases.js';
 /** argon2id with tiny costs: the same code path as production, fast enough for hundreds of signups. */
 export const fastHasher: PasswordHasher = createPasswordHasher({ memoryCost: 256, timeCost: 1, parallelism: 1 });
 
-export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+/** A secret of the strength production requires (`openssl rand -base64 48`). */
+export const TEST_SECRET = 'oA+z9ZQ6yjziRElWky+shsbcY3226Hb+qjfg8JFp4vVK3a+lA29W0oTSKZAkfs4g';
 
 export interface TestAppOptions {
   /** Environment variables on top of the test defaults. */

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.loader.js';
 
-const STRONG = 'a-strong-secret-0123456789-abcdefghijklmnop';
+// Made with `openssl rand -base64 48`, as the README advises.
+const STRONG = 'TShAL9gocT8peOy7c88cK7+FIsMgQOprcFv/G21PukfExxR6iDvgt4Yz0mtPUNaz';
 const cwd = mkdtempSync(path.join(tmpdir(), 'tokengate-config-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
@@ -38,6 +39,7 @@ describe('loadConfig', () => {
       maxAgeSeconds: 30 * 86400,
       rotation: true,
       reuseIntervalSeconds: 10,
+      maxPerUser: 50,
       revocationPollSeconds: 1,
       cookies: false,
     });
@@ -69,7 +71,7 @@ describe('loadConfig', () => {
   it('warns about a weak secret in development and refuses it in production', () => {
     expect(loadConfig({ AUTH_SECRET: 'short' }, cwd).warnings.join()).toMatch(/AUTH_SECRET is shorter than 32 bytes/);
     expect(problems({ NODE_ENV: 'production', AUTH_SECRET: 'short' }).join()).toMatch(/shorter than 32 bytes/);
-    expect(problems({ NODE_ENV: 'production', AUTH_SECRET: 'a'.repeat(40) }).join()).toMatch(/too few distinct/);
+    expect(problems({ NODE_ENV: 'production', AUTH_SECRET: 'a'.repeat(40) }).join()).toMatch(/guessable/);
     expect(problems({ NODE_ENV: 'production', JWT_ALG: 'HS256', JWT_SECRET: 'short' }).join()).toMatch(
       /JWT_SECRET is shorter/,
     );
@@ -77,12 +79,33 @@ describe('loadConfig', () => {
     expect(problems({ NODE_ENV: 'production', JWT_ALG: 'HS256', JWT_SECRET: STRONG })).toEqual([]);
   });
 
+  it('refuses guessable secrets in production: repeated patterns and dictionary words, however long', () => {
+    for (const [name, env] of [
+      ['AUTH_SECRET', { AUTH_SECRET: '12345678123456781234567812345678' }],
+      ['JWT_SECRET', { JWT_ALG: 'HS256', JWT_SECRET: 'changeme-changeme-changeme-changeme' }],
+      ['AUTH_SECRET', { AUTH_SECRET: 'passwordpasswordpasswordpassword12' }],
+    ] as const) {
+      const found = problems({ NODE_ENV: 'production', ...env }).join();
+      expect(found).toMatch(new RegExp(`${name} is guessable: .* about \\d+ bits of strength, and at least 128 are needed`));
+      expect(found).toMatch(/openssl rand -base64 48/);
+    }
+    expect(problems({ NODE_ENV: 'production', AUTH_SECRET: STRONG })).toEqual([]);
+  });
+
+  it('refuses TRUST_PROXY=true in production, pointing to a hop count or an address list', () => {
+    const found = problems({ NODE_ENV: 'production', AUTH_SECRET: STRONG, TRUST_PROXY: 'true' }).join();
+    expect(found).toMatch(/TRUST_PROXY: .*number of proxies .*\(e\.g\. 1\).*addresses/);
+    expect(problems({ NODE_ENV: 'production', AUTH_SECRET: STRONG, TRUST_PROXY: '1' })).toEqual([]);
+    expect(problems({ NODE_ENV: 'production', AUTH_SECRET: STRONG, TRUST_PROXY: 'loopback, 10.0.0.0/8' })).toEqual([]);
+    expect(loadConfig({ AUTH_SECRET: STRONG, TRUST_PROXY: 'true' }, cwd).config.http.trustProxy).toBe(true);
+  });
+
   it('says that JWT_SECRET is ignored with an asymmetric algorithm', () => {
     expect(loadConfig({ AUTH_SECRET: STRONG, JWT_SECRET: STRONG }, cwd).warnings.join()).toMatch(/JWT_SECRET is ignored/);
   });
 
   it('seals second-factor secrets with AUTH_SECRET, or with JWT_SECRET (and a warning) under HS256 without one', () => {
-    const OTHER = 'another-strong-secret-9876543210-zyxwvutsrq';
+    const OTHER = 'mlHwZRpXr9QfpPfP4w9UrbcsFZ8U9fKXwwRAp/LzD6V4hPndWPyYacgZfioW6X+g';
     expect(loadConfig({ AUTH_SECRET: STRONG }, cwd).config.serverSecret).toBe(STRONG);
     const shared = loadConfig({ JWT_ALG: 'HS256', JWT_SECRET: OTHER }, cwd);
     expect(shared.config.serverSecret).toBe(OTHER);

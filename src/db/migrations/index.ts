@@ -4,6 +4,7 @@ import { signingKeysSchema } from './0003-signing-keys.js';
 import { accountsAndAuditSchema } from './0004-accounts-and-audit.js';
 import { mailSchema } from './0006-mail.js';
 import { secondFactorsSchema } from './0007-second-factors.js';
+import { usernameSkeletonsSchema } from './0008-username-skeletons.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. New ones are appended; applied ones are never edited. */
@@ -14,4 +15,5 @@ export const migrations: Migration[] = [
   accountsAndAuditSchema,
   mailSchema,
   secondFactorsSchema,
+  usernameSkeletonsSchema,
 ];

@@ -41,6 +41,8 @@ export function profileRoutes(profiles: ProfileService): RouteDefinition[] {
       summary: "Change the caller's password; ends every other session.",
       tags,
       access: 'signed-in',
+      // A wrong current password counts as a failed signin of the address.
+      limits: ['signinFailures'],
       body: passwordChangeSchema,
       responses: { 200: { description: 'Changed.', schema: messageBody }, ...protectedErrors, ...errors(400) },
       handler: async ({ body, caller, req }) => {

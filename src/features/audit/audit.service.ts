@@ -13,6 +13,7 @@ export const AUDIT_TYPES = [
   'refresh.reuse',
   'user.email_changed',
   'user.password_changed',
+  'user.password_check_failed',
   'admin.user_created',
   'admin.user_updated',
   'admin.user_deleted',

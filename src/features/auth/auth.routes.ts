@@ -98,7 +98,12 @@ export function authRoutes(auth: AuthService, transport: TokenTransport): RouteD
       noStore: true,
       responses: { 200: { description: 'Signed out.', schema: messageBody }, ...errors(400) },
       handler: async ({ body, caller, req, res }) => {
-        await auth.signout({ refreshToken: transport.refreshTokenFrom(req, body.refreshToken ?? undefined), all: body.all, caller });
+        await auth.signout({
+          refreshToken: transport.refreshTokenFrom(req, body.refreshToken ?? undefined),
+          all: body.all,
+          caller,
+          callerLive: req.authLive ?? false,
+        });
         transport.clear(res);
         return { message: "You've been signed out!" };
       },

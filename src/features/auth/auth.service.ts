@@ -43,6 +43,8 @@ export interface SignoutRequest {
   all: boolean;
   /** Claims of the caller's access token, when one was presented (even an expired one). */
   caller?: AccessClaims | undefined;
+  /** The caller's access token is unexpired and its session not ended. */
+  callerLive?: boolean;
 }
 
 /** The tutorial's /api/auth use cases, composed of credentials and sessions. */
@@ -141,11 +143,14 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
 
     refresh: (refreshToken) => sessions.refresh(refreshToken),
 
-    async signout({ refreshToken, all, caller }) {
+    async signout({ refreshToken, all, caller, callerLive = false }) {
       const owner = refreshToken ? await sessions.identify(refreshToken) : undefined;
       const sessionId = owner?.sessionId ?? caller?.sid;
       const userId = owner?.userId ?? caller?.id;
-      if (all && userId !== undefined) await sessions.end({ userIds: [userId] }, 'signout-all');
+      // Ending every session needs a live credential; a dead token (expired, of an ended session,
+      // or an exchanged refresh token) may only end its own session.
+      const mayEndAll = (owner?.live ?? false) || (callerLive && caller?.id === userId);
+      if (all && mayEndAll && userId !== undefined) await sessions.end({ userIds: [userId] }, 'signout-all');
       else if (sessionId !== undefined) await sessions.end({ sessionIds: [sessionId] }, 'signout');
     },
   };

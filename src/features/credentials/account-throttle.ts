@@ -19,6 +19,10 @@ import type { Logger } from '../../lib/logger.js';
 
 export interface AccountThrottle {
   /** Seconds to wait when the account is throttled for this client; undefined otherwise. */
+  /**
+   * Seconds to wait when the account is throttled; undefined otherwise. A client address that
+   * signed in to the account before is not held back; without an address, nobody is exempt.
+   */
   retryAfter(username: string, ip: string | undefined): Promise<number | undefined>;
   /** Counts a failed signin; returns the new wait in seconds when the account is now throttled. */
   failed(username: string): Promise<number | undefined>;
@@ -94,7 +98,7 @@ export function createAccountThrottle({ stores, clock, logger, freeFailures, max
       const account = accountId(username);
       return tolerant(async () => {
         const wait = ((await locks.get(account))?.consumedPoints ?? 0) - clock.now();
-        if (wait <= 0 || (await known.get(`${account}:${clientId(ip)}`)) !== null) return undefined;
+        if (wait <= 0 || (ip !== undefined && (await known.get(`${account}:${clientId(ip)}`)) !== null)) return undefined;
         return Math.ceil(wait / 1000);
       }, undefined);
     },

@@ -3,7 +3,7 @@ import type { Logger } from '../../lib/logger.js';
 import { AMR, type Proof } from '../../lib/proof.js';
 import type { RequestContext } from '../../lib/request-context.js';
 import type { AuditLog } from '../audit/audit.service.js';
-import type { PasswordHasher } from '../passwords/password-hasher.js';
+import { BCRYPT_MAX_BYTES, bcryptCost, isBcryptHash, type EqualWork, type PasswordHasher } from '../passwords/password-hasher.js';
 import type { UserRecord, UserService } from '../users/user.service.js';
 import type { AccountThrottle } from './account-throttle.js';
 
@@ -27,7 +27,7 @@ export interface PasswordCredential {
    * throttle; a wrong one is a 400 naming `field`.
    */
   confirm(
-    user: Pick<UserRecord, 'username' | 'passwordHash'>,
+    user: Pick<UserRecord, 'id' | 'username' | 'passwordHash'>,
     password: string,
     context: RequestContext,
     field?: string,
@@ -43,6 +43,9 @@ export interface PasswordCredentialDeps {
 }
 
 type FailureReason = 'unknown-user' | 'wrong-password' | 'disabled';
+
+/** How often to look again whether bcrypt hashes remain. */
+const LEGACY_CHECK_MS = 10 * 60_000;
 
 export function createPasswordCredential({ users, hasher, throttle, audit, logger }: PasswordCredentialDeps): PasswordCredential {
   /** One answer for every failure, after the same work, whatever the reason. */
@@ -64,9 +67,15 @@ export function createPasswordCredential({ users, hasher, throttle, audit, logge
     });
   }
 
-  /** Hashes written by the tutorial or with other parameters are replaced after a good signin. */
+  /**
+   * Hashes written by the tutorial or with other parameters are replaced after a good signin —
+   * but never a bcrypt hash by the hash of a password longer than bcrypt's 72 bytes: bcrypt
+   * compared only the first 72, so this password may differ from the real one after them. Such
+   * an account keeps bcrypt until its owner sets a new password.
+   */
   async function upgrade(userId: number, hash: string | null, password: string): Promise<void> {
     if (!hash || !hasher.needsRehash(hash)) return;
+    if (isBcryptHash(hash) && Buffer.byteLength(password, 'utf8') > BCRYPT_MAX_BYTES) return;
     try {
       await users.updatePasswordHash(userId, await hasher.hash(password));
     } catch (error) {
@@ -74,17 +83,36 @@ export function createPasswordCredential({ users, hasher, throttle, audit, logge
     }
   }
 
+  /**
+   * While bcrypt hashes from the tutorial remain, every refused signin also costs a bcrypt
+   * compare, so that timing does not tell adopted accounts apart. Looked up now and then, not per signin.
+   */
+  let legacy: { cost: number | undefined; until: number } = { cost: undefined, until: 0 };
+  async function equalWork(): Promise<EqualWork> {
+    if (Date.now() >= legacy.until) {
+      const hash = await users.anyBcryptHash();
+      legacy = { cost: hash === undefined ? undefined : bcryptCost(hash), until: Date.now() + LEGACY_CHECK_MS };
+    }
+    return { bcryptCost: legacy.cost };
+  }
+
   return {
     async prove(input, context) {
       await holdBack(input.username, context.ip, 'Too many failed signins for this account.', { accessToken: null });
-      const user = await users.findByUsername(input.username);
+      const [user, work] = await Promise.all([users.findByUsername(input.username), equalWork()]);
       // The same work for an unknown user, a wrong password and a disabled account.
       if (!user) {
-        await hasher.verifyNothing(input.password);
+        await hasher.verifyNothing(input.password, work);
         return refuse(input, context, 'unknown-user');
       }
-      if (!(await hasher.verify(user.passwordHash, input.password))) return refuse(input, context, 'wrong-password', user.id);
-      if (user.disabled) return refuse(input, context, 'disabled', user.id);
+      if (!(await hasher.verify(user.passwordHash, input.password))) {
+        await hasher.padFailure(user.passwordHash, input.password, work);
+        return refuse(input, context, 'wrong-password', user.id);
+      }
+      if (user.disabled) {
+        await hasher.padFailure(user.passwordHash, input.password, work);
+        return refuse(input, context, 'disabled', user.id);
+      }
       await upgrade(user.id, user.passwordHash, input.password);
       return { userId: user.id, amr: [AMR.password] };
     },
@@ -92,9 +120,13 @@ export function createPasswordCredential({ users, hasher, throttle, audit, logge
     signedIn: (username, context) => throttle.succeeded(username, context.ip),
 
     async confirm(user, password, context, field = 'currentPassword') {
-      await holdBack(user.username, context.ip, 'Too many wrong passwords for this account.');
+      // No address is exempt here: the caller holds a session already, and a stolen token (or a
+      // script in the page) must not be able to try password after password from the usual address.
+      await holdBack(user.username, undefined, 'Too many wrong passwords for this account.');
       if (!(await hasher.verify(user.passwordHash, password))) {
         await throttle.failed(user.username);
+        const event = { actorId: user.id, targetId: user.id, username: user.username, context, details: { field } };
+        await audit.record({ type: 'user.password_check_failed', ...event });
         const message = `${field} is not the current password`;
         throw new AppError('WRONG_CURRENT_PASSWORD', `${message}.`, { errors: [{ field, message }] });
       }

@@ -54,7 +54,7 @@ export function createFileTransport({ dir, from, logger, logLinks }: FileTranspo
     kind: 'file',
     async send({ to, subject, text, html, links }) {
       const info = await composer.sendMail({ to, subject, text, html });
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir, { recursive: true, mode: 0o700 });
       const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.eml`);
       await writeFile(file, info.message as Buffer, { mode: 0o600 });
       if (logLinks) logger.info({ to, subject, file, links }, `mail to ${to} written to ${file}`);

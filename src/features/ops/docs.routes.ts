@@ -46,15 +46,22 @@ export function docsRoutes(): RouteDefinition[] {
   ];
 }
 
+/** The files the page loads from swagger-ui-dist; nothing else of the package is served (no index.html, no source maps). */
+const SWAGGER_FILES = new Set(['/swagger-ui.css', '/swagger-ui-bundle.js']);
+
 /** The docs page's scripts and styles (files of a page, not API operations), under DOCS_ASSETS_PATH. */
 export function docsAssets(): RequestHandler[] {
   const files = express.static(swaggerUiPath(), { index: false, fallthrough: true, maxAge: '1h' });
   return [
     (req, res, next) => {
-      res.set('Content-Security-Policy', CSP);
-      if (req.path === '/tokengate-init.js') res.type('application/javascript').send(init);
-      else next();
+      if (req.path === '/tokengate-init.js') {
+        res.set('Content-Security-Policy', CSP).type('application/javascript').send(init);
+      } else if (SWAGGER_FILES.has(req.path)) {
+        res.set('Content-Security-Policy', CSP);
+        files(req, res, next);
+      } else {
+        next();
+      }
     },
-    files,
   ];
 }

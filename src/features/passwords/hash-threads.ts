@@ -16,7 +16,12 @@ export interface Argon2Options {
   parallelism: number;
 }
 
-export type HashTask = { op: 'hash'; password: string; options: Argon2Options } | { op: 'verify'; hash: string; password: string };
+export type HashTask =
+  | { op: 'hash'; password: string; options: Argon2Options }
+  | { op: 'verify'; hash: string; password: string }
+  | { op: 'bcrypt'; hash: string; password: string }
+  /** A bcrypt compare of this cost against a hash nobody has: the work of a check, for equal timing. */
+  | { op: 'bcrypt-dummy'; cost: number; password: string };
 
 /** Nice value added to the hashing threads: below the event loop, above idle. */
 const HASH_THREAD_NICE = 10;

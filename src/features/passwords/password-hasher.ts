@@ -1,4 +1,3 @@
-import bcrypt from 'bcryptjs';
 import { DEFAULT_HASH_CONCURRENCY } from '../../config/config.schema.js';
 import { ExecutorFullError, type BoundedExecutor } from '../../lib/bounded-executor.js';
 import { randomToken } from '../../lib/crypto.js';
@@ -20,9 +19,25 @@ export interface PasswordHasher {
   verify(hash: string | null, password: string): Promise<boolean>;
   /** True for bcrypt hashes and argon2 hashes with other parameters: re-hash after a good signin. */
   needsRehash(hash: string): boolean;
-  /** The work of one failed verify, for accounts that do not exist, so they cannot be told apart. */
-  verifyNothing(password: string): Promise<void>;
+  /**
+   * The work of one failed verify, for accounts that do not exist, so they cannot be told apart.
+   * With `bcryptCost` (adopted bcrypt hashes remain), a bcrypt compare of that cost as well.
+   */
+  verifyNothing(password: string, options?: EqualWork): Promise<void>;
+  /**
+   * After a refused signin of an account with `hash`: the other kind of hash's work, so that
+   * every refusal costs the same while bcrypt hashes remain (argon2 after bcrypt, bcrypt after argon2).
+   */
+  padFailure(hash: string | null, password: string, options?: EqualWork): Promise<void>;
 }
+
+export interface EqualWork {
+  /** The cost of the bcrypt hashes that remain, when some do. */
+  bcryptCost?: number | undefined;
+}
+
+/** bcrypt compares only the first 72 bytes of a password. */
+export const BCRYPT_MAX_BYTES = 72;
 
 const BCRYPT_PREFIX = /^\$2[aby]\$\d\d\$/;
 /** The PHC string of an argon2id hash: `$argon2id$v=19$m=19456,t=2,p=1$salt$hash`. */
@@ -39,9 +54,14 @@ export function isBcryptHash(hash: string): boolean {
   return BCRYPT_PREFIX.test(hash);
 }
 
+/** The cost of a bcrypt hash (`$2b$08$…` → 8), within what a dummy compare may spend. */
+export function bcryptCost(hash: string): number {
+  return Math.min(Math.max(Number(hash.slice(4, 6)) || 10, 4), 15);
+}
+
 /**
- * argon2id on Tokengate's hashing threads (see hash-threads.ts), `threads` of them; bcryptjs,
- * for tutorial-era hashes, in small slices between other callbacks.
+ * argon2id, and bcryptjs for tutorial-era hashes, on Tokengate's hashing threads (see
+ * hash-threads.ts), `threads` of them: neither runs on the event loop.
  */
 export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2, threads = DEFAULT_HASH_CONCURRENCY): PasswordHasher {
   const options: Argon2Options = { algorithm: 2, ...params };
@@ -65,7 +85,7 @@ export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2, thread
     async verify(hash, password) {
       if (hash && isBcryptHash(hash)) {
         // bcryptjs knows $2a$/$2b$; $2y$ (PHP's name) is the same algorithm.
-        return bcrypt.compare(password, hash.replace(/^\$2y\$/, '$2b$'));
+        return (await pool.run({ op: 'bcrypt', hash: hash.replace(/^\$2y\$/, '$2b$'), password }).catch(() => false)) === true;
       }
       if (hash && hash.startsWith('$argon2')) return verifyArgon2(hash, password);
       await this.verifyNothing(password);
@@ -77,8 +97,14 @@ export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2, thread
       return !found || found.m !== params.memoryCost || found.t !== params.timeCost || found.p !== params.parallelism;
     },
 
-    async verifyNothing(password) {
+    async verifyNothing(password, { bcryptCost: cost } = {}) {
       await verifyArgon2(await dummyHash, password);
+      if (cost !== undefined) await pool.run({ op: 'bcrypt-dummy', cost, password });
+    },
+
+    async padFailure(hash, password, { bcryptCost: cost } = {}) {
+      if (hash && isBcryptHash(hash)) await verifyArgon2(await dummyHash, password);
+      else if (cost !== undefined) await pool.run({ op: 'bcrypt-dummy', cost, password });
     },
   };
 }
@@ -105,6 +131,7 @@ export function limitHashing(hasher: PasswordHasher, executor: BoundedExecutor):
     hash: (password) => run(() => hasher.hash(password)),
     verify: (hash, password) => run(() => hasher.verify(hash, password)),
     needsRehash: (hash) => hasher.needsRehash(hash),
-    verifyNothing: (password) => run(() => hasher.verifyNothing(password)),
+    verifyNothing: (password, options) => run(() => hasher.verifyNothing(password, options)),
+    padFailure: (hash, password, options) => run(() => hasher.padFailure(hash, password, options)),
   };
 }

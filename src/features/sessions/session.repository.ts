@@ -58,6 +58,8 @@ export interface SessionRepository {
   revoke(ids: readonly string[], reason: string, at: Date, trx?: Transaction): Promise<string[]>;
   activeIdsOfUsers(userIds: readonly number[], trx?: Transaction): Promise<string[]>;
   listActive(userId: number, now: Date): Promise<SessionRecord[]>;
+  /** The user's live sessions beyond the newest `keep`, oldest first. */
+  activeIdsBeyond(userId: number, keep: number, now: Date, trx: Transaction): Promise<string[]>;
   /** Deletes up to `limit` sessions that ended (revoked or expired); returns how many. */
   purgeEnded(now: Date, limit: number): Promise<number>;
   /** Deletes up to `limit` rotated tokens exchanged before `before`; returns how many. */
@@ -166,6 +168,19 @@ export function createSessionRepository(db: Database): SessionRepository {
       const order: Order = [['createdAt', 'DESC']];
       const rows = await Session.findAll(p.options({ where: { userId: p.eq(userId), ...active }, order }));
       return rows.map(toRecord);
+    },
+
+    async activeIdsBeyond(userId, keep, now, trx) {
+      const p = db.params();
+      const active = { revokedAt: { [Op.is]: null }, idleExpiresAt: { [Op.gt]: p.ref(now) }, expiresAt: { [Op.gt]: p.ref(now) } };
+      const order: Order = [
+        ['createdAt', 'DESC'],
+        ['id', 'DESC'],
+      ];
+      const rows = await Session.findAll(
+        p.options({ attributes: ['id'], where: { userId: p.eq(userId), ...active }, order, offset: keep, transaction: trx }),
+      );
+      return rows.map((r) => r.id);
     },
 
     async purgeEnded(now, limit) {

@@ -31,7 +31,8 @@ export type EndReason =
   | 'roles-reduced'
   | 'password-changed'
   | 'password-reset'
-  | 'revoked-by-admin';
+  | 'revoked-by-admin'
+  | 'session-limit';
 
 /** Who tokens are issued to, read when a session starts and at every refresh (roles may change). */
 export interface Subject {
@@ -67,7 +68,7 @@ export interface SessionService {
   /** Exchanges a refresh token for new tokens; 403 AppErrors for every failure. */
   refresh(token: string): Promise<TokenPair>;
   /** The session a genuine refresh token belongs to, whatever its state. */
-  identify(token: string): Promise<{ sessionId: string; userId: number } | undefined>;
+  identify(token: string): Promise<{ sessionId: string; userId: number; live: boolean } | undefined>;
   /**
    * Ends sessions, inside `trx` when given (so that they end only if the change behind it
    * commits). Their access tokens are refused in this instance once the transaction commits,
@@ -94,7 +95,7 @@ export interface SessionServiceDeps {
   logger: Logger;
   /** Derives the successor of a rotated refresh token (the same on every instance). */
   successorKey: Buffer;
-  config: { refreshTtlSeconds: number; maxAgeSeconds: number; rotation: boolean; reuseIntervalSeconds: number };
+  config: { refreshTtlSeconds: number; maxAgeSeconds: number; rotation: boolean; reuseIntervalSeconds: number; maxPerUser: number };
 }
 
 /** Exchanged tokens are kept this long to recognize their reuse, then purged. */
@@ -185,8 +186,8 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       const sessionId = newId();
       const token = generateRefreshToken();
       const expiresAt = new Date(now + config.maxAgeSeconds * 1000);
-      await db.transaction((trx) =>
-        sessions.create(
+      await db.transaction(async (trx) => {
+        await sessions.create(
           {
             id: sessionId,
             userId: subject.id,
@@ -199,8 +200,11 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           },
           { id: token.id, sessionId, secretHash: token.secretHash, createdAt: new Date(now) },
           trx,
-        ),
-      );
+        );
+        // At most MAX_SESSIONS_PER_USER live sessions: a new one ends the oldest.
+        const surplus = await sessions.activeIdsBeyond(subject.id, config.maxPerUser, new Date(now), trx);
+        if (surplus.length > 0) await endIn(trx, { sessionIds: surplus }, 'session-limit');
+      });
       return { sessionId, subject, ...pair(subject, sessionId, token.token, proof.amr) };
     },
 
@@ -236,7 +240,11 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       if (!parsed) return undefined;
       const record = await sessions.findToken(parsed.id);
       if (!genuine(record, parsed.secret)) return undefined;
-      return { sessionId: record.sessionId, userId: record.session.userId };
+      const { session } = record;
+      const now = clock.now();
+      // A live token: the current one of a session that has not ended.
+      const live = !record.rotatedAt && !session.revokedAt && session.idleExpiresAt.getTime() > now && session.expiresAt.getTime() > now;
+      return { sessionId: record.sessionId, userId: session.userId, live };
     },
 
     end(target, reason, trx) {

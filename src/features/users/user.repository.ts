@@ -1,7 +1,7 @@
 import { Op, Transaction, UniqueConstraintError, type Order, type WhereOptions } from 'sequelize';
 import type { BoundParams, Database } from '../../db/database.js';
 import type { UserRow } from '../../db/models.js';
-import { emailKey, usernameKey } from '../../lib/identity.js';
+import { emailKey, usernameKey, usernameSkeleton } from '../../lib/identity.js';
 import { ADMIN } from '../../lib/roles.js';
 
 export interface UserRecord {
@@ -91,6 +91,8 @@ export interface UserRepository {
   lockAdmins(trx: Transaction): Promise<void>;
   /** Which of `ids` still exist and are not disabled. */
   activeIds(ids: readonly number[]): Promise<Set<number>>;
+  /** One bcrypt hash that remains from the tutorial's server (not yet upgraded), if any. */
+  anyBcryptHash(): Promise<string | undefined>;
 }
 
 /** Rows filled in per lookup that finds none (see fillMissingKeys). */
@@ -163,20 +165,23 @@ export function createUserRepository(db: Database): UserRepository {
       }),
     );
     let filled = 0;
-    for (const row of rows) {
+    // A row that clashes with an existing account stays unusable until an operator renames it;
+    // one that only looks like another keeps no skeleton (like a look-alike adopted at migration).
+    const fill = async (id: number, values: Partial<Pick<UserRow, 'usernameNormalized' | 'emailNormalized' | 'usernameSkeleton'>>) => {
       try {
-        await User.update(
-          {
-            usernameNormalized: row.username === null ? null : usernameKey(row.username),
-            emailNormalized: row.email === null ? null : emailKey(row.email),
-          },
-          { where: { id: row.id } },
-        );
-        filled++;
+        await User.update(values, { where: { id } });
+        return true;
       } catch (error) {
-        // A row that clashes with an existing account stays unusable until an operator renames it.
         if (!(error instanceof UniqueConstraintError)) throw error;
+        return false;
       }
+    };
+    for (const row of rows) {
+      const username = row.username === null ? null : usernameKey(row.username);
+      const keys = { usernameNormalized: username, emailNormalized: row.email === null ? null : emailKey(row.email) };
+      if (!(await fill(row.id, keys))) continue;
+      filled++;
+      if (row.username !== null) await fill(row.id, { usernameSkeleton: usernameSkeleton(row.username) });
     }
     return filled;
   }
@@ -194,7 +199,10 @@ export function createUserRepository(db: Database): UserRepository {
     findById: (id, trx) => findOne((p) => ({ id: p.eq(id) }), trx),
 
     async isUsernameTaken(username, trx) {
-      return (await count((p) => ({ usernameNormalized: p.eq(usernameKey(username)) }), trx)) > 0;
+      const where = (p: BoundParams) => ({
+        [Op.or]: [{ usernameNormalized: p.eq(usernameKey(username)) }, { usernameSkeleton: p.eq(usernameSkeleton(username)) }],
+      });
+      return (await count(where, trx)) > 0;
     },
 
     async isEmailTaken(email, exceptId) {
@@ -212,6 +220,7 @@ export function createUserRepository(db: Database): UserRepository {
           password: user.passwordHash,
           usernameNormalized: usernameKey(user.username),
           emailNormalized: emailKey(user.email),
+          usernameSkeleton: usernameSkeleton(user.username),
           disabled: user.disabled ?? false,
           emailVerified: user.emailVerified ?? false,
         },
@@ -290,6 +299,12 @@ export function createUserRepository(db: Database): UserRepository {
     async lockAdmins(trx) {
       const p = db.params();
       await Role.findOne(p.options({ where: { name: p.eq(ADMIN) }, transaction: trx, lock: Transaction.LOCK.UPDATE }));
+    },
+
+    async anyBcryptHash() {
+      const p = db.params();
+      const row = await User.findOne(p.options({ attributes: ['password'], where: { password: { [Op.like]: p.ref('$2%') } }, raw: true }));
+      return row?.password ?? undefined;
     },
 
     async activeIds(ids) {

@@ -15,6 +15,8 @@ export const USERNAME_RULE =
 
 export const usernameField = boundedString('username', 3, 32)
   .transform(normalizeUsername)
+  // Invisible code points (variation selectors, the combining grapheme joiner…) pass as marks.
+  .refine((v) => !/\p{Default_Ignorable_Code_Point}/u.test(v), { error: 'username must not contain invisible characters' })
   .refine((v) => USERNAME_PATTERN.test(v), { error: USERNAME_RULE });
 
 export const emailField = stringField('email').pipe(

@@ -38,6 +38,8 @@ export interface UserService {
   markEmailVerified(id: number, trx?: Transaction): Promise<void>;
   /** Which of `ids` still exist and are not disabled. */
   activeIds(ids: readonly number[]): Promise<Set<number>>;
+  /** One bcrypt hash that remains from the tutorial's server, if any (for equal signin timing). */
+  anyBcryptHash(): Promise<string | undefined>;
 }
 
 export interface UserServiceDeps {
@@ -96,5 +98,6 @@ export function createUserService({ db, users, hasher }: UserServiceDeps): UserS
     markEmailVerified: (id, trx) => users.markEmailVerified(id, trx),
 
     activeIds: (ids) => users.activeIds(ids),
+    anyBcryptHash: () => users.anyBcryptHash(),
   };
 }
