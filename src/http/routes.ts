@@ -39,7 +39,7 @@ export function routeTable({ services, metrics, config }: RouteDeps): RouteDefin
     // The hot paths first: the boards and the keys take no body.
     ...boardRoutes(),
     ...jwksRoutes(services.keys),
-    ...healthRoutes(services.ping),
+    ...healthRoutes(services.ping, services.pendingMigrations),
     ...opsRoutes({ metrics, metricsToken: config.metricsToken, openApi: () => (document ??= openApiDocument(routes, VERSION)) }),
     ...docsRoutes(),
     ...authRoutes(services.auth, tokenTransport(config)),

@@ -151,7 +151,8 @@ export function createStoredKeyRing(deps: StoredKeyRingDeps): KeyRing {
     } catch (error) {
       throw new Error(
         `Cannot decrypt signing key ${stored.kid}: AUTH_SECRET is not the secret it was stored with. ` +
-          'Restore the original AUTH_SECRET.',
+          'Restore the original AUTH_SECRET. A database made in development was sealed with the generated ' +
+          'secret in data/auth-secret (under DATA_DIR): set AUTH_SECRET to its content, or start from a fresh database.',
         { cause: error },
       );
     }
