@@ -24,7 +24,7 @@ export function rootCause(error: unknown): unknown {
 }
 
 /** Config, logger and database handle, shared by the server and the CLI. Exits 1 on bad config. */
-export function openRuntime(options: { logLevel?: Config['log']['level'] } = {}): Runtime {
+export function openRuntime(options: { logLevel?: Config['log']['level']; logToStderr?: boolean } = {}): Runtime {
   let loaded;
   try {
     loaded = loadConfig();
@@ -35,7 +35,11 @@ export function openRuntime(options: { logLevel?: Config['log']['level'] } = {})
   const { config, warnings } = loaded;
   // The data folder holds the SQLite file, development secrets and mail files: its owner's only.
   if (existsSync(config.dataDir)) chmodSync(config.dataDir, 0o700);
-  const logger = createLogger({ level: options.logLevel ?? config.log.level, pretty: config.log.format === 'pretty' });
+  const logger = createLogger({
+    level: options.logLevel ?? config.log.level,
+    pretty: config.log.format === 'pretty',
+    fd: options.logToStderr ? 2 : 1,
+  });
   for (const warning of warnings) logger.warn(`WARNING: ${warning}`);
   try {
     return { config, logger, db: createDatabase(config.database.url, logger) };

@@ -2,10 +2,11 @@ import { Argument, Command } from 'commander';
 import { describeHolding } from '../db/migrations/holdings.js';
 import { planDown, withMigrator, type Migrator } from '../db/migrator.js';
 import type { Runtime } from '../runtime.js';
-import { print, withRuntime } from './cli-runtime.js';
+import { print, printJson, withRuntime } from './cli-runtime.js';
 import { confirm } from './prompt.js';
 
 interface MigrateOptions {
+  json?: boolean;
   yes?: boolean;
   drop?: boolean;
 }
@@ -39,6 +40,7 @@ export function migrateCommand(): Command {
   return new Command('migrate')
     .description('apply pending database migrations; "status" lists them; "down" undoes the last one (asks first)')
     .addArgument(new Argument('[action]', 'what to do').choices(['up', 'down', 'status']).default('up'))
+    .option('--json', 'status: print JSON {applied, pending}')
     .option('--yes', 'down: do not ask for confirmation (for scripts)')
     .option('--drop', 'down: delete tables and columns even when they hold data')
     .action(async (action: 'up' | 'down' | 'status', options: MigrateOptions) => {
@@ -48,6 +50,10 @@ export function migrateCommand(): Command {
           runtime.logger,
           async (migrator) => {
             if (action === 'status') {
+              if (options.json) {
+                const names = (list: { name: string }[]) => list.map((m) => m.name);
+                return printJson({ applied: names(await migrator.executed()), pending: names(await migrator.pending()) });
+              }
               for (const m of await migrator.executed()) print(`applied  ${m.name}`);
               for (const m of await migrator.pending()) print(`pending  ${m.name}`);
               return;

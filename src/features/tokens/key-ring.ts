@@ -38,6 +38,8 @@ export interface KeyInfo {
   activatesAt: Date;
   /** When it stops verifying (retired keys only). */
   verifiesUntil: Date | undefined;
+  /** When the next key took over signing (retired keys only); at or before activatesAt: it never signed. */
+  retiredAt?: Date | undefined;
 }
 
 export interface PublicJwk extends JWK {
@@ -213,6 +215,7 @@ export function createStoredKeyRing(deps: StoredKeyRingDeps): KeyRing {
       status,
       activatesAt: key.stored.activatesAt,
       verifiesUntil: status === 'retired' && key.retiresAt !== undefined ? new Date(key.retiresAt + verifiesFor) : undefined,
+      retiredAt: status === 'retired' && key.retiresAt !== undefined ? new Date(key.retiresAt) : undefined,
     };
   }
 
