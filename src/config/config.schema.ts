@@ -304,6 +304,11 @@ export const settings = {
     shown: 'none',
     description: 'When set (16+ characters), `GET /metrics` requires `Authorization: Bearer <token>`.',
   }),
+  DOCS_ENABLED: setting({
+    schema: booleanText,
+    default: 'true',
+    description: '`false` turns the interactive documentation page `/api/docs` (and its assets) off; `/api/openapi.json` stays.',
+  }),
   APP_NAME: setting({
     schema: text,
     default: 'Tokengate',

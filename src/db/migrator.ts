@@ -36,7 +36,8 @@ export function createMigrator(db: Database, logger: Logger, options: { drop?: b
     context,
     storage: createMigrationStorage(MIGRATIONS_TABLE),
     logger: {
-      info: (event) => logger.info(event, 'migration'),
+      // Each step at debug: the start logs one summary line (main.ts).
+      info: (event) => logger.debug(event, 'migration'),
       warn: (event) => logger.warn(event, 'migration'),
       error: (event) => logger.error(event, 'migration'),
       debug: (event) => logger.debug(event, 'migration'),

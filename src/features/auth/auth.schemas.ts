@@ -57,7 +57,7 @@ export const tokenPair = z
       .string()
       .describe('Opaque refresh token (omitted with cookie transport).')
       .meta({ examples: ['Qm9sZDFkZXhhbXBsZQ.c2VjcmV0LXBhcnQ…'] }),
-    tokenType: z.literal('Bearer'),
+    tokenType: z.literal('Bearer').describe('Omitted with cookie transport, as the tokens are.'),
     expiresIn: z.number().int().describe('Access-token lifetime in seconds.').meta({ examples: [900] }),
   })
   .meta({ id: 'TokenPair' });

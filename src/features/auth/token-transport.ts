@@ -19,6 +19,11 @@ export interface TokenTransportOptions {
   secure: boolean;
   accessTtlSeconds: number;
   sessionMaxAgeSeconds: number;
+  /**
+   * The path of PUBLIC_URL ('' at the root, '/auth' behind a proxy that strips that prefix): the
+   * browser sees the cookie paths under it.
+   */
+  pathPrefix?: string;
 }
 
 export interface TokenTransport {
@@ -41,8 +46,9 @@ export function readCookie(req: Request, name: string): string | undefined {
 
 export function createTokenTransport(options: TokenTransportOptions): TokenTransport {
   const base: CookieOptions = { httpOnly: true, sameSite: 'strict', secure: options.secure };
-  const accessCookie: CookieOptions = { ...base, path: '/' };
-  const refreshCookie: CookieOptions = { ...base, path: REFRESH_COOKIE_PATH };
+  const prefix = options.pathPrefix ?? '';
+  const accessCookie: CookieOptions = { ...base, path: prefix || '/' };
+  const refreshCookie: CookieOptions = { ...base, path: `${prefix}${REFRESH_COOKIE_PATH}` };
 
   return {
     cookies: options.cookies,
@@ -51,7 +57,8 @@ export function createTokenTransport(options: TokenTransportOptions): TokenTrans
       if (!options.cookies) return result;
       res.cookie(ACCESS_COOKIE, result.accessToken, { ...accessCookie, maxAge: options.accessTtlSeconds * 1000 });
       res.cookie(REFRESH_COOKIE, result.refreshToken, { ...refreshCookie, maxAge: options.sessionMaxAgeSeconds * 1000 });
-      const { accessToken: _access, refreshToken: _refresh, ...rest } = result;
+      // No token in the body, so no tokenType either: the cookies carry the tokens.
+      const { accessToken: _access, refreshToken: _refresh, tokenType: _type, ...rest } = result;
       return rest as Partial<typeof result>;
     },
 
