@@ -5,7 +5,8 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 /** @param {{ baseUrl: string, issuer?: string, audience?: string }} options */
 export function createTokengateVerifier({ baseUrl, issuer = 'tokengate', audience = 'tokengate' }) {
   // Fetched once, cached, and fetched again when a token names a key it does not know yet.
-  const jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', baseUrl));
+  // Relative to baseUrl, so that a path prefix (https://example.com/auth) is kept.
+  const jwks = createRemoteJWKSet(new URL('.well-known/jwks.json', baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`));
 
   /** @param {string} accessToken */
   return async function verify(accessToken) {

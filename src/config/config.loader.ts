@@ -190,6 +190,11 @@ type DeepReadonly<T> = T extends (infer E)[]
 
 export type Config = DeepReadonly<ReturnType<typeof toConfig>>;
 
+/** The path of PUBLIC_URL: '' at the root, '/auth' behind a proxy that strips that prefix. */
+export function publicPath(config: Config): string {
+  return new URL(config.mail.publicUrl).pathname.replace(/\/+$/, '');
+}
+
 export interface LoadedConfig {
   config: Config;
   /** Things that work but should not go to production, to be logged loudly at start. */

@@ -317,7 +317,8 @@ export const settings = {
   PUBLIC_URL: setting({
     schema: baseUrl,
     shown: '`http://localhost:<PORT>`',
-    description: 'Where people reach Tokengate: the base of the default links in mails.',
+    description:
+      'Where people reach Tokengate: the base of the default links in mails. Behind a proxy that serves it under a path, that path too (`https://example.com/auth`): the docs page, the OpenAPI `servers` entry and the cookie paths then carry it ([Behind a reverse proxy](#behind-a-reverse-proxy)).',
   }),
   SMTP_URL: setting({
     schema: z

@@ -76,7 +76,8 @@ function withoutSafeIntegerBounds(value: unknown): unknown {
   return Object.fromEntries(entries.map(([key, v]) => [key, withoutSafeIntegerBounds(v)]));
 }
 
-export function openApiDocument(routes: readonly RouteDefinition[], version: string): Record<string, unknown> {
+/** `prefix`: the path of PUBLIC_URL, where the paths below are reached ('' at the root). */
+export function openApiDocument(routes: readonly RouteDefinition[], version: string, prefix = ''): Record<string, unknown> {
   const paths: ZodOpenApiPathsObject = {};
   for (const route of routes) {
     const item = (paths[openApiPath(route.path)] ??= {});
@@ -92,7 +93,7 @@ export function openApiDocument(routes: readonly RouteDefinition[], version: str
           'Authentication and authorization: the API of the tutorial "Node.js Express: JWT example", plus sessions, ' +
           'administration and operations. Errors are JSON {message, code}.',
       },
-      servers: [{ url: '/' }],
+      servers: [{ url: prefix || '/' }],
       paths,
       components: {
         securitySchemes: {

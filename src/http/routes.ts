@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
-import type { Config } from '../config/config.loader.js';
+import { publicPath, type Config } from '../config/config.loader.js';
 import { profileRoutes } from '../features/account/profile.routes.js';
 import { auditRoutes } from '../features/audit/audit.routes.js';
 import { authRoutes } from '../features/auth/auth.routes.js';
@@ -40,8 +40,12 @@ export function routeTable({ services, metrics, config }: RouteDeps): RouteDefin
     ...boardRoutes(),
     ...jwksRoutes(services.keys),
     ...healthRoutes(services.ping, services.pendingMigrations),
-    ...opsRoutes({ metrics, metricsToken: config.metricsToken, openApi: () => (document ??= openApiDocument(routes, VERSION)) }),
-    ...(config.docs.enabled ? docsRoutes() : []),
+    ...opsRoutes({
+      metrics,
+      metricsToken: config.metricsToken,
+      openApi: () => (document ??= openApiDocument(routes, VERSION, publicPath(config))),
+    }),
+    ...(config.docs.enabled ? docsRoutes(publicPath(config)) : []),
     ...authRoutes(services.auth, tokenTransport(config)),
     ...emailRoutes(services.emails),
     ...sessionRoutes(services.sessions),
@@ -67,7 +71,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
   };
   const takesBody = (route: RouteDefinition) => route.method !== 'get';
   registerRoutes(app, routes.filter((route) => !takesBody(route)), middleware);
-  if (deps.config.docs.enabled) app.use(DOCS_ASSETS_PATH, ...docsAssets());
+  if (deps.config.docs.enabled) app.use(DOCS_ASSETS_PATH, ...docsAssets(publicPath(deps.config)));
   app.use(bodyParsers());
   registerRoutes(app, routes.filter(takesBody), middleware);
 }
