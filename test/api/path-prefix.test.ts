@@ -36,11 +36,11 @@ function startProxy(target: () => URL): Promise<Server> {
 }
 
 beforeAll(async () => {
-  let upstream: URL | undefined;
-  proxy = await startProxy(() => upstream!);
+  const upstream: { url?: URL } = {};
+  proxy = await startProxy(() => upstream.url!);
   proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   app = await startApp({ env: { PUBLIC_URL: `${proxyUrl}${PREFIX}`, COOKIE_TRANSPORT: 'true', CORS_ORIGINS: proxyUrl } });
-  upstream = new URL(app.url);
+  upstream.url = new URL(app.url);
 });
 afterAll(async () => {
   await app.close();
