@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import path from 'node:path';
+import { BENCH_MARIADB_URL, createBenchDatabase } from './bench-database.js';
 import type { LoadResult, LoadSettings } from './load.js';
 import { OWASP_ARGON2 } from '../src/features/passwords/password-hasher.js';
 
@@ -160,19 +161,6 @@ function rssMegabytes(pid: number): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
-async function mariadbReachable(): Promise<boolean> {
-  const { createConnection } = await import('mysql2/promise');
-  try {
-    const connection = await createConnection({ host: '127.0.0.1', port: 3306, user: 'root', connectTimeout: 2000 });
-    await connection.query('DROP DATABASE IF EXISTS tokengate_bench');
-    await connection.query('CREATE DATABASE tokengate_bench CHARACTER SET utf8mb4');
-    await connection.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 interface Row {
   scenario: string;
   tokengate: string;
@@ -213,6 +201,7 @@ async function tokengateOn(name: string, databaseUrl: string): Promise<Server & 
 async function main(): Promise<void> {
   log(`CPUs: ${CPU_COUNT} (${cpus()[0]?.model ?? 'unknown'}); server on CPU ${SERVER_CPU ?? 'any'}, load on CPU ${LOAD_CPU ?? 'any'}`);
   const bare = await startServer('bare', [process.execPath, '--import', 'tsx', 'bench/bare-server.ts'], {});
+  log(`bench: SQLite database ${path.join(work, 'bench.sqlite')} (a temporary folder, removed afterwards)`);
   const tg = await tokengateOn('tokengate-sqlite', `sqlite:${path.join(work, 'bench.sqlite')}`);
 
   // 1. The boards: Tokengate against the bare route, alternating, median ratio of the rounds.
@@ -298,11 +287,19 @@ async function main(): Promise<void> {
     figures[`refresh-${name}`] = result;
   };
   await refresh(tg, 'SQLite');
-  if (await mariadbReachable()) {
-    const maria = await tokengateOn('tokengate-mariadb', 'mariadb://root@127.0.0.1:3306/tokengate_bench');
-    await refresh(maria, 'MariaDB', 500);
-    maria.stop();
+  const mariadb = await createBenchDatabase();
+  if (mariadb) {
+    log(`bench: ${mariadb.where} (created for this run, dropped afterwards)`);
+    try {
+      const maria = await tokengateOn('tokengate-mariadb', mariadb.url);
+      await refresh(maria, 'MariaDB', 500);
+      maria.stop();
+    } finally {
+      await mariadb.drop();
+      log(`bench: dropped ${mariadb.name}`);
+    }
   } else {
+    log(`bench: no MariaDB answers at ${new URL(BENCH_MARIADB_URL).host}: the MariaDB refresh scenario is not measured`);
     rows.push({ scenario: 'refresh (rotation on), MariaDB', tokengate: 'MariaDB not reachable: not measured', bare: '—', ratio: '—', target: '≥ 500/s', holds: false });
   }
 

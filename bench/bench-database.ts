@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+
+/*
+ * The MariaDB database of the refresh scenario: a name of the bench's own
+ * (tokengate_bench_<random>), created for the run and dropped afterwards, on the server of
+ * BENCH_MARIADB_URL (default mariadb://root@127.0.0.1:3306). Nothing else on that server is touched.
+ */
+
+export const BENCH_MARIADB_URL = process.env.BENCH_MARIADB_URL ?? 'mariadb://root@127.0.0.1:3306';
+
+export function benchDatabaseName(random = randomBytes(4).toString('hex')): string {
+  return `tokengate_bench_${random}`;
+}
+
+export interface BenchDatabase {
+  name: string;
+  /** DATABASE_URL for Tokengate. */
+  url: string;
+  /** Where, for the log (no password). */
+  where: string;
+  drop(): Promise<void>;
+}
+
+/** Creates the bench's database, or resolves undefined when the server does not answer. */
+export async function createBenchDatabase(serverUrl = BENCH_MARIADB_URL): Promise<BenchDatabase | undefined> {
+  const { createConnection } = await import('mysql2/promise');
+  const server = new URL(serverUrl);
+  const options = {
+    host: server.hostname,
+    port: Number(server.port || 3306),
+    user: decodeURIComponent(server.username || 'root'),
+    password: decodeURIComponent(server.password),
+    connectTimeout: 2000,
+  };
+  const name = benchDatabaseName();
+  try {
+    const connection = await createConnection(options);
+    await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
+    await connection.end();
+  } catch {
+    return undefined;
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    where: `MariaDB at ${options.host}:${options.port}, database ${name}`,
+    async drop() {
+      const connection = await createConnection(options);
+      await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await connection.end();
+    },
+  };
+}
