@@ -67,7 +67,7 @@ describe('GET /api/docs', () => {
       await app.http().get(asset).expect(200);
     }
     const init = await app.http().get('/api/docs/assets/tokengate-init.js').expect(200);
-    expect(init.text).toMatch(/url: '\/api\/openapi.json'/);
+    expect(init.text).toMatch(/url: "\/api\/openapi.json"/);
     expect(init.text).toMatch(/validatorUrl: null/);
     expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/);
   });
