@@ -1,6 +1,6 @@
 import { Argument, Command } from 'commander';
 import { describeHolding } from '../db/migrations/holdings.js';
-import { planDown, withMigrator, type Migrator } from '../db/migrator.js';
+import { createMigrator, planDown, withMigrator } from '../db/migrator.js';
 import type { Runtime } from '../runtime.js';
 import { print, printJson, withRuntime } from './cli-runtime.js';
 import { confirm } from './prompt.js';
@@ -15,9 +15,13 @@ function note(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** Undoes the last migration after saying what it keeps or deletes, and after a confirmation. */
-async function down(migrator: Migrator, { db, logger }: Runtime, options: MigrateOptions): Promise<void> {
-  const plan = await planDown(migrator, db, logger);
+/**
+ * Undoes the last migration after saying what it keeps or deletes, and after a confirmation.
+ * The question is asked before the migration lock is taken, so starting servers do not wait
+ * on a person; under the lock the plan is checked to be still the one confirmed.
+ */
+async function down({ db, logger }: Runtime, options: MigrateOptions): Promise<void> {
+  const plan = await planDown(createMigrator(db, logger), db, logger);
   if (!plan) return print('Nothing to undo.');
   note(`migrate down undoes ${plan.name}.`);
   for (const { holding, rows } of plan.holdings) {
@@ -33,7 +37,16 @@ async function down(migrator: Migrator, { db, logger }: Runtime, options: Migrat
       throw new Error('cancelled; nothing was changed.');
     }
   }
-  for (const m of await migrator.down()) print(`reverted  ${m.name}`);
+  await withMigrator(
+    db,
+    logger,
+    async (migrator) => {
+      const last = (await migrator.executed()).at(-1)?.name;
+      if (last !== plan.name) throw new Error(`the schema changed meanwhile (last migration now ${last ?? 'none'}); nothing was undone.`);
+      for (const m of await migrator.down()) print(`reverted  ${m.name}`);
+    },
+    { drop: options.drop },
+  );
 }
 
 export function migrateCommand(): Command {
@@ -44,27 +57,22 @@ export function migrateCommand(): Command {
     .option('--yes', 'down: do not ask for confirmation (for scripts)')
     .option('--drop', 'down: delete tables and columns even when they hold data')
     .action(async (action: 'up' | 'down' | 'status', options: MigrateOptions) => {
-      await withRuntime((runtime) =>
-        withMigrator(
-          runtime.db,
-          runtime.logger,
-          async (migrator) => {
-            if (action === 'status') {
-              if (options.json) {
-                const names = (list: { name: string }[]) => list.map((m) => m.name);
-                return printJson({ applied: names(await migrator.executed()), pending: names(await migrator.pending()) });
-              }
-              for (const m of await migrator.executed()) print(`applied  ${m.name}`);
-              for (const m of await migrator.pending()) print(`pending  ${m.name}`);
-              return;
+      await withRuntime((runtime) => {
+        if (action === 'down') return down(runtime, options);
+        return withMigrator(runtime.db, runtime.logger, async (migrator) => {
+          if (action === 'status') {
+            if (options.json) {
+              const names = (list: { name: string }[]) => list.map((m) => m.name);
+              return printJson({ applied: names(await migrator.executed()), pending: names(await migrator.pending()) });
             }
-            if (action === 'down') return down(migrator, runtime, options);
-            const done = await migrator.up();
-            if (done.length === 0) print('Database is up to date.');
-            for (const m of done) print(`applied  ${m.name}`);
-          },
-          { drop: options.drop },
-        ),
-      );
+            for (const m of await migrator.executed()) print(`applied  ${m.name}`);
+            for (const m of await migrator.pending()) print(`pending  ${m.name}`);
+            return;
+          }
+          const done = await migrator.up();
+          if (done.length === 0) print('Database is up to date.');
+          for (const m of done) print(`applied  ${m.name}`);
+        });
+      });
     });
 }
