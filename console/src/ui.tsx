@@ -66,7 +66,7 @@ export function ErrorBox({ error }: { error: unknown }) {
   return (
     <div class="error" role="alert">
       <p>{message}</p>
-      {failure?.errors && (
+      {failure?.errors && failure.errors.some((e) => e.message !== message) && (
         <ul>
           {failure.errors.map((e) => (
             <li key={e.field}>
