@@ -28,6 +28,7 @@ export function tokenTransport(config: Config): TokenTransport {
     secure: config.env === 'production',
     accessTtlSeconds: config.tokens.accessTtlSeconds,
     sessionMaxAgeSeconds: config.sessions.maxAgeSeconds,
+    publicUrl: config.mail.publicUrl,
   });
 }
 
