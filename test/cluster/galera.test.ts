@@ -90,7 +90,7 @@ const sessionOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1]
 
 const acknowledged = { signups: [] as string[], signouts: [] as string[] };
 
-/** One user's life, over both instances: signup, signin, protected calls, two refreshes, signout. */
+/** One user's life, over both instances: signup, signin, protected calls, refreshes (two at once), signout. */
 async function life(worker: number, round: number): Promise<void> {
   const [x, y]: Array<'A' | 'B'> = (worker + round) % 2 ? ['A', 'B'] : ['B', 'A'];
   const username = `u${worker}r${round}${Math.random().toString(36).slice(2, 6)}`;
@@ -104,8 +104,13 @@ async function life(worker: number, round: number): Promise<void> {
   for (const via of [x!, y!]) {
     const refreshed = await call(via, 'refresh', '/api/auth/refreshtoken', { body: { refreshToken } });
     if (refreshed.status !== 200) return;
-    ({ accessToken, refreshToken } = refreshed.body as { accessToken: string; refreshToken: string });
+    ({ refreshToken } = refreshed.body as { refreshToken: string });
   }
+  // Two tabs refreshing at once, through instances on different nodes: both get the same new token.
+  const twins = await Promise.all([x!, y!].map((via) => call(via, 'parallel refresh', '/api/auth/refreshtoken', { body: { refreshToken } })));
+  if (twins.some((t) => t.status !== 200)) return;
+  expect(twins[0]!.body.refreshToken).toBe(twins[1]!.body.refreshToken);
+  ({ accessToken, refreshToken } = twins[0]!.body as { accessToken: string; refreshToken: string });
   if ((await call(y!, 'protected', '/api/test/user', { token: accessToken })).status !== 200) return;
   if ((await call(x!, 'signout', '/api/auth/signout', { body: {}, token: accessToken })).status === 200) {
     acknowledged.signouts.push(sessionOf(accessToken));
@@ -178,6 +183,7 @@ describe('two instances on a 3-node Galera cluster behind HAProxy', () => {
         `  /readyz of A (through HAProxy) not ready: ${notReady.length} checks` +
           (notReady.length ? `, from ${seconds(Math.min(...notReady))} to ${seconds(Math.max(...notReady))} after the kill` : ''),
         `  requests later than ${seconds(FAILURE_WINDOW_MS)} after the kill: ${afterWindow.length}, all succeeded: ${afterWindow.every((o) => o.ok)}`,
+        `  refreshes of one token at once on both instances: ${outcomes.filter((o) => o.op === 'parallel refresh').length}, answered 200 with the same new token: ${outcomes.filter((o) => o.op === 'parallel refresh' && o.ok).length}`,
         `  revocation delay: signout on A honoured by B after ${delays.AtoB} ms, on B by A after ${delays.BtoA} ms`,
         `  cluster after the kill: ${served.trim()}`,
       ].join('\n')}\n`,
