@@ -160,4 +160,25 @@ describe('the console: accounts', () => {
     expectClean();
     await context.close();
   });
+
+  it('the page watch itself sees console errors, uncaught exceptions and attempts to reach other origins', async () => {
+    const { page, context, problems } = await openPage(app);
+    await page.goto(`${app.url}/console/signin`);
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    await page.evaluate(() => {
+      // eslint-disable-next-line no-console -- the point: an error the watch must see
+      console.error('boom');
+      setTimeout(() => {
+        throw new Error('uncaught');
+      });
+      const img = document.createElement('img');
+      img.src = 'http://192.0.2.1/tracker.png';
+      document.body.append(img);
+    });
+    await expect.poll(() => problems.some((p) => p.startsWith('page error'))).toBe(true);
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringContaining('console error: boom'), expect.stringContaining('page error: uncaught'), expect.stringContaining('192.0.2.1')]),
+    );
+    await context.close();
+  });
 });
