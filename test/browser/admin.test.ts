@@ -121,3 +121,38 @@ describe('the console: administration', () => {
     await context.close();
   });
 });
+
+describe('the console with MFA_REQUIRED_ROLES=admin', () => {
+  let strict: Console;
+  beforeAll(async () => {
+    strict = await startConsole({ MFA_REQUIRED_ROLES: 'admin' });
+  });
+  afterAll(async () => {
+    await strict?.close();
+  });
+
+  it('guides an admin without a second factor to set one up; with it, the admin pages open', async () => {
+    const admin = await strict.createUser('mfa_admin', ['admin']);
+    const { page, context, expectClean } = await openPage(strict);
+    await signIn(page, strict, admin);
+    await page.getByRole('link', { name: 'Users' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('Open Account to set up the authenticator app');
+
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByRole('button', { name: 'Set up authenticator app' }).click();
+    const qr = page.getByRole('img', { name: 'QR code for your authenticator app' });
+    await qr.waitFor();
+    const authenticator = authenticatorFrom(readQrCode((await qr.getAttribute('src'))!));
+    await page.getByLabel('Code').fill(authenticator.codeAt(Date.now()));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByText('The authenticator app is on.').waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, strict, admin, () => authenticator.codeAt(Date.now(), 1));
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('cell', { name: 'mfa_admin', exact: true }).waitFor();
+    expectClean();
+    await context.close();
+  });
+});
