@@ -102,6 +102,48 @@ describe('the console: administration', () => {
     await context.close();
   });
 
+  it("an admin changes a user's roles, ends their sessions, resets their second factors, and deletes them, asked first each time", async () => {
+    const admin = await app.createUser('other_admin', ['admin']);
+    const target = await app.createUser('ursula');
+    const { page, context, expectClean } = await openPage(app);
+    const questions: string[] = [];
+    page.on('dialog', (dialog) => questions.push(dialog.message()));
+    await signIn(page, app, admin);
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByLabel('Search').fill('ursula');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'ursula' }).click();
+    await page.getByRole('heading', { level: 1, name: 'User ursula' }).waitFor();
+    await page.getByRole('checkbox', { name: 'moderator' }).check();
+    await page.getByRole('button', { name: 'Save roles' }).click();
+    await page.getByRole('status').filter({ hasText: 'Roles saved.' }).waitFor();
+    const me = await fetch(`${app.url}/api/auth/signin`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: target.username, password: target.password }),
+    });
+    expect(((await me.json()) as { roles: string[] }).roles).toContain('ROLE_MODERATOR');
+    await page.getByRole('button', { name: 'End sessions' }).click();
+    await page.getByRole('status').filter({ hasText: 'Sessions ended.' }).waitFor();
+    await page.getByRole('button', { name: 'Reset second factors' }).click();
+    await page.getByRole('status').filter({ hasText: 'Second factors removed.' }).waitFor();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+    const gone = await fetch(`${app.url}/api/auth/signin`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: target.username, password: target.password }),
+    });
+    expect(gone.status).toBe(401);
+    expect(questions).toEqual([
+      'End every session of ursula?',
+      'Remove every second factor of ursula?',
+      'Delete ursula for good?',
+    ]);
+    expectClean();
+    await context.close();
+  });
+
   it('a non-admin sees no admin links, and the API refuses the admin pages (403), which the page shows', async () => {
     const user = await app.createUser('plain_user');
     const { page, context, expectClean } = await openPage(app);
@@ -149,6 +191,7 @@ describe('the console with MFA_REQUIRED_ROLES=admin', () => {
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByText('The authenticator app is on.').waitFor();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
     await signIn(page, strict, admin, () => authenticator.codeAt(Date.now(), 1));
     await page.getByRole('link', { name: 'Users' }).click();
     await page.getByRole('cell', { name: 'mfa_admin', exact: true }).waitFor();

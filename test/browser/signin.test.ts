@@ -151,6 +151,32 @@ describe('the console: accounts', () => {
     await context.close();
   });
 
+  it('changes the email through the link mailed to the new address, and the password', async () => {
+    const user = await app.createUser('ines');
+    const { page, context, expectClean } = await openPage(app);
+    await signIn(page, app, user);
+    await page.getByLabel('New email').fill('ines.new@example.test');
+    await page.getByRole('button', { name: 'Change email' }).click();
+    await page.getByRole('status').filter({ hasText: /ines\.new@example\.test|link/ }).waitFor();
+    const mail = await app.mailbox.next('ines.new@example.test');
+    const link = mail.links.find((l) => l.includes('/console/verify-email?token='));
+    expect(link?.startsWith(`${app.url}/console/verify-email?token=`)).toBe(true);
+    await page.goto(link!);
+    await page.getByRole('status').filter({ hasText: 'ines.new@example.test is verified.' }).waitFor();
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByText('ines.new@example.test (verified)').waitFor();
+
+    await page.getByLabel('Current password').fill(user.password);
+    await page.getByLabel('New password').fill('an entirely new passphrase');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Password changed.' }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    await signIn(page, app, { username: user.username, password: 'an entirely new passphrase' });
+    expectClean();
+    await context.close();
+  });
+
   it('the verification landing page says what to do with a bad link', async () => {
     const { page, context, expectClean } = await openPage(app);
     await page.goto(`${app.url}/console/verify-email?token=not-a-real-token`);
