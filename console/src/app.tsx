@@ -100,7 +100,7 @@ function route(path: string, params: URLSearchParams, session: SessionProps) {
     case 'signup':
       return <SignupPage />;
     case 'verify-email':
-      return <VerifyEmailPage token={params.get('token') ?? ''} />;
+      return <VerifyEmailPage token={params.get('token') ?? ''} reloadMe={session.reloadMe} />;
     case 'forgot-password':
       return <ForgotPage />;
     case 'reset-password':

@@ -151,6 +151,32 @@ describe('the console: accounts', () => {
     await context.close();
   });
 
+  it('changes the email through the link mailed to the new address, and the password', async () => {
+    const user = await app.createUser('ines');
+    const { page, context, expectClean } = await openPage(app);
+    await signIn(page, app, user);
+    await page.getByLabel('New email').fill('ines.new@example.test');
+    await page.getByRole('button', { name: 'Change email' }).click();
+    await page.getByRole('status').filter({ hasText: /ines\.new@example\.test|link/ }).waitFor();
+    const mail = await app.mailbox.next('ines.new@example.test');
+    const link = mail.links.find((l) => l.includes('/console/verify-email?token='));
+    expect(link?.startsWith(`${app.url}/console/verify-email?token=`)).toBe(true);
+    await page.goto(link!);
+    await page.getByRole('status').filter({ hasText: 'ines.new@example.test is verified.' }).waitFor();
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByText('ines.new@example.test (verified)').waitFor();
+
+    await page.getByLabel('Current password').fill(user.password);
+    await page.getByLabel('New password').fill('an entirely new passphrase');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Password changed.' }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    await signIn(page, app, { username: user.username, password: 'an entirely new passphrase' });
+    expectClean();
+    await context.close();
+  });
+
   it('the verification landing page says what to do with a bad link', async () => {
     const { page, context, expectClean } = await openPage(app);
     await page.goto(`${app.url}/console/verify-email?token=not-a-real-token`);
@@ -158,6 +184,27 @@ describe('the console: accounts', () => {
     expect(await page.getByRole('alert').textContent()).toMatch(/Ask for a new one/);
     await screenshots(page, 'verify-email');
     expectClean();
+    await context.close();
+  });
+
+  it('the page watch itself sees console errors, uncaught exceptions and attempts to reach other origins', async () => {
+    const { page, context, problems } = await openPage(app);
+    await page.goto(`${app.url}/console/signin`);
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    await page.evaluate(() => {
+      // eslint-disable-next-line no-console -- the point: an error the watch must see
+      console.error('boom');
+      setTimeout(() => {
+        throw new Error('uncaught');
+      });
+      const img = document.createElement('img');
+      img.src = 'http://192.0.2.1/tracker.png';
+      document.body.append(img);
+    });
+    await expect.poll(() => problems.some((p) => p.startsWith('page error'))).toBe(true);
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringContaining('console error: boom'), expect.stringContaining('page error: uncaught'), expect.stringContaining('192.0.2.1')]),
+    );
     await context.close();
   });
 });

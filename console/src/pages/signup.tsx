@@ -49,11 +49,15 @@ export function SignupPage() {
 }
 
 /** The landing page of the link in a verification (or email change) mail. */
-export function VerifyEmailPage({ token }: { token: string }) {
+export function VerifyEmailPage({ token, reloadMe }: { token: string; reloadMe: () => Promise<unknown> }) {
   const [state, setState] = useState<{ email?: string; error?: unknown; done: boolean }>({ done: false });
   useEffect(() => {
     api<{ email: string }>('POST', 'api/auth/verify-email', { token }).then(
-      (answer) => setState({ email: answer.email, done: true }),
+      (answer) => {
+        setState({ email: answer.email, done: true });
+        // The account shown elsewhere now has the verified (or changed) address.
+        void reloadMe().catch(() => undefined);
+      },
       (error: unknown) => setState({ error, done: true }),
     );
   }, [token]);
