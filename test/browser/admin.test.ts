@@ -144,6 +144,36 @@ describe('the console: administration', () => {
     await context.close();
   });
 
+  it('pages through the users, 20 a page', async () => {
+    const admin = await app.createUser('paging_admin', ['admin']);
+    const names = Array.from({ length: 23 }, (_, i) => `pager${String(i).padStart(2, '0')}`);
+    for (const username of names) {
+      const res = await fetch(`${app.url}/api/auth/signup`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username, email: `${username}@example.test`, password: `pw-${username}-long-secret` }),
+      });
+      expect(res.status).toBe(200);
+    }
+    const { page, context, expectClean } = await openPage(app);
+    await signIn(page, app, admin);
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByLabel('Search').fill('pager');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const rows = page.locator('tbody tr');
+    await page.getByText('Page 1 of 2').waitFor();
+    expect(await rows.count()).toBe(20);
+    expect(await rows.first().textContent()).toContain('pager00');
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByText('Page 2 of 2').waitFor();
+    expect((await rows.allTextContents()).map((t) => /pager\d\d/.exec(t)?.[0])).toEqual(['pager20', 'pager21', 'pager22']);
+    expect(await page.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await page.getByText('Page 1 of 2').waitFor();
+    expectClean();
+    await context.close();
+  });
+
   it('a non-admin sees no admin links, and the API refuses the admin pages (403), which the page shows', async () => {
     const user = await app.createUser('plain_user');
     const { page, context, expectClean } = await openPage(app);
