@@ -15,7 +15,12 @@ import { exitWith, openRuntime, rootCause, type Runtime } from './runtime.js';
 async function migrate({ config, db, logger }: Runtime): Promise<void> {
   try {
     const applied = await migrateToLatest(db, logger);
-    if (applied.length > 0) logger.info({ applied }, 'database migrated');
+    if (applied.length > 0) {
+      const range = applied.length === 1 ? applied[0] : `${applied[0]} … ${applied.at(-1)}`;
+      logger.info({ applied }, `database migrated: ${applied.length} migration(s) applied (${range})`);
+    } else {
+      logger.info('database schema is up to date');
+    }
   } catch (error) {
     const cause = rootCause(error);
     exitWith(
@@ -53,7 +58,9 @@ async function serve(runtime: Runtime): Promise<void> {
   server.listen({ port: config.http.port, host: config.http.host }, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.http.port;
-    logger.info({ port, database: db.dialect }, `Tokengate is listening on port ${port}`);
+    const url = `http://${config.http.host ?? 'localhost'}:${port}`;
+    const docs = config.docs.enabled ? `; API docs: ${url}/api/docs` : '';
+    logger.info({ port, database: db.dialect, url }, `Tokengate is listening on port ${port}: ${url} (${db.dialect})${docs}`);
   });
   server.on('error', (error) => exitWith(`cannot listen on port ${config.http.port}: ${error.message}`));
 

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config/config.loader.js';
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from './config/config.schema.js';
 import type { Database } from './db/database.js';
+import { pendingMigrations } from './db/migrator.js';
 import { createProfileService, type ProfileService } from './features/account/profile.service.js';
 import { createAuditRepository } from './features/audit/audit.repository.js';
 import { createAuditLog, type AuditLog } from './features/audit/audit.service.js';
@@ -80,6 +81,8 @@ export interface Services {
   mfa: MfaService;
   /** Resolves when the database answers (readiness). */
   ping: () => Promise<void>;
+  /** The migrations this code expects that the database lacks (readiness: none). */
+  pendingMigrations: () => Promise<string[]>;
   /** The in-memory verdict on a verified access token: false when it must be refused. */
   admit: (claims: AccessClaims) => boolean;
 }
@@ -221,6 +224,7 @@ export function createServices(deps: ServiceDeps): Services {
     secondFactors,
     mfa: createMfaService({ users, password, secondFactor, secondFactors, audit }),
     ping: () => db.ping(),
+    pendingMigrations: () => pendingMigrations(db, logger),
     admit: (claims) => !revocations.isRevoked(claims.sid) && accounts.admit(claims),
   };
 }

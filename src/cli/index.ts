@@ -4,6 +4,7 @@ import { isAppError } from '../lib/errors.js';
 import { rootCause } from '../runtime.js';
 import { keysListCommand, keysRotateCommand } from './keys.command.js';
 import { migrateCommand } from './migrate.command.js';
+import { roleCommands } from './roles.command.js';
 import { userCommands } from './users.command.js';
 
 const program = new Command('tokengate')
@@ -13,6 +14,7 @@ const program = new Command('tokengate')
 
 program.addCommand(migrateCommand());
 for (const command of userCommands()) program.addCommand(command);
+for (const command of roleCommands()) program.addCommand(command);
 program.addCommand(keysRotateCommand());
 program.addCommand(keysListCommand());
 

@@ -31,3 +31,14 @@ export async function readSecret(question: string): Promise<string> {
     process.stderr.write('\n');
   }
 }
+
+/** Asks a yes/no question on the terminal (stderr); true only for "y" or "yes". */
+export async function confirm(question: string): Promise<boolean> {
+  const lines = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => lines.question(question, resolve));
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    lines.close();
+  }
+}

@@ -1,30 +1,20 @@
 import { Command, Option } from 'commander';
-import { migrateToLatest } from '../db/migrator.js';
 import { signupSchema } from '../features/auth/auth.schemas.js';
-import type { Actor, AdminUserService } from '../features/users/admin-users.service.js';
+import type { AdminUserService } from '../features/users/admin-users.service.js';
 import { toUserQuery, userListQuerySchema } from '../features/users/user.schemas.js';
 import type { UserView } from '../features/users/user.views.js';
 import { parseBody } from '../lib/validation.js';
-import { createServices, type Services } from '../services.js';
-import { print, withRuntime } from './cli-runtime.js';
+import { print, printJson } from './cli-runtime.js';
 import { readSecret } from './prompt.js';
+import { CLI_ACTOR, withServices } from './services.js';
 
 const PASSWORD_ENV = 'TOKENGATE_PASSWORD';
-const CLI_ACTOR: Actor = { context: { userAgent: 'tokengate-cli' }, via: 'cli' };
 
 async function passwordFrom(flag: string | undefined): Promise<string> {
   if (flag !== undefined) return flag;
   const fromEnv = process.env[PASSWORD_ENV];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   return readSecret('Password: ');
-}
-
-/** Runs `work` with the services on a migrated database; the database is closed afterwards. */
-function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
-  return withRuntime(async ({ config, db, logger }) => {
-    await migrateToLatest(db, logger);
-    return work(createServices({ config, db, logger }));
-  });
 }
 
 function describe(user: UserView): string {
@@ -53,7 +43,7 @@ export function userCommands(): Command[] {
     .description('create an account with any roles, e.g. the first admin')
     .requiredOption('--username <name>', 'username (3-32 letters, digits, ".", "_", "-")')
     .requiredOption('--email <email>', 'email address')
-    .addOption(new Option('--role <role...>', 'roles to grant (repeatable)').default(['user']))
+    .addOption(new Option('--role <role...>', 'roles to grant (repeatable): user, moderator, admin or a role from roles:create').default(['user']))
     .option(
       '--password <password>',
       `password (visible to other local users; prefer the ${PASSWORD_ENV} environment variable or the prompt)`,
@@ -75,10 +65,12 @@ export function userCommands(): Command[] {
     .option('--page <n>', 'page number', '1')
     .option('--size <n>', 'users a page (at most 100)', '20')
     .option('--sort <field>', 'id, username, email or createdAt; "-" first for descending', 'id')
-    .action(async (options: Record<string, string | undefined>) => {
+    .option('--json', 'print JSON: {items, total, page, size}')
+    .action(async ({ json, ...options }: Record<string, string | undefined> & { json?: boolean }) => {
       const query = parseBody(userListQuerySchema, options);
       await withServices(async ({ adminUsers }) => {
         const { items, total } = await adminUsers.list(toUserQuery(query));
+        if (json) return printJson({ items, total, page: query.page, size: query.size });
         for (const user of items) print(describe(user));
         print(`${total} user(s); page ${query.page} of ${Math.max(1, Math.ceil(total / query.size))}.`);
       });

@@ -114,6 +114,11 @@ function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) 
         '(e.g. loopback, 10.0.0.0/8)',
     );
   }
+  if (env.NODE_ENV === 'production' && !env.METRICS_TOKEN) {
+    findings.warnings.push(
+      'METRICS_TOKEN is not set: GET /metrics is open to anyone who reaches this port. Set METRICS_TOKEN, or keep /metrics off the public proxy.',
+    );
+  }
   if (!shared && env.JWT_SECRET) {
     findings.warnings.push(`JWT_SECRET is ignored: JWT_ALG=${env.JWT_ALG} signs with stored keys (set JWT_ALG=HS256 to use it).`);
   }
@@ -172,6 +177,7 @@ function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) 
     },
     process: { workers: env.WEB_CONCURRENCY, shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT },
     metricsToken: env.METRICS_TOKEN,
+    docs: { enabled: env.DOCS_ENABLED },
     mail: mailConfig(env, cwd, dataDir, findings),
   };
 }

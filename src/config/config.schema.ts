@@ -304,10 +304,15 @@ export const settings = {
     shown: 'none',
     description: 'When set (16+ characters), `GET /metrics` requires `Authorization: Bearer <token>`.',
   }),
+  DOCS_ENABLED: setting({
+    schema: booleanText,
+    default: 'true',
+    description: '`false` turns the interactive documentation page `/api/docs` (and its assets) off; `/api/openapi.json` stays.',
+  }),
   APP_NAME: setting({
     schema: text,
     default: 'Tokengate',
-    description: 'The product name that mails and authenticator apps show (and the sender name of the default `MAIL_FROM`).',
+    description: 'The product name that the console, mails and authenticator apps show (and the sender name of the default `MAIL_FROM`).',
   }),
   PUBLIC_URL: setting({
     schema: baseUrl,

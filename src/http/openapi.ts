@@ -63,13 +63,26 @@ function operation(route: RouteDefinition): ZodOpenApiOperationObject {
   };
 }
 
+/**
+ * Drops the bounds zod gives every `.int()` (±Number.MAX_SAFE_INTEGER): they say nothing, and
+ * Swagger UI would show -9007199254740991 as every integer's example.
+ */
+function withoutSafeIntegerBounds(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSafeIntegerBounds);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value).filter(
+    ([key, v]) => !(key === 'minimum' && v === Number.MIN_SAFE_INTEGER) && !(key === 'maximum' && v === Number.MAX_SAFE_INTEGER),
+  );
+  return Object.fromEntries(entries.map(([key, v]) => [key, withoutSafeIntegerBounds(v)]));
+}
+
 export function openApiDocument(routes: readonly RouteDefinition[], version: string): Record<string, unknown> {
   const paths: ZodOpenApiPathsObject = {};
   for (const route of routes) {
     const item = (paths[openApiPath(route.path)] ??= {});
     (item as Record<string, ZodOpenApiOperationObject>)[route.method] = operation(route);
   }
-  return createDocument(
+  const document = createDocument(
     {
       openapi: '3.1.0',
       info: {
@@ -91,5 +104,6 @@ export function openApiDocument(routes: readonly RouteDefinition[], version: str
       },
     },
     { unrepresentable: 'any' } as never,
-  ) as unknown as Record<string, unknown>;
+  );
+  return withoutSafeIntegerBounds(document) as Record<string, unknown>;
 }

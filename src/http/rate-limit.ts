@@ -5,6 +5,7 @@ import { RedisStore } from 'rate-limit-redis';
 import type { Config } from '../config/config.loader.js';
 import type { AuditLog } from '../features/audit/audit.service.js';
 import { AppError } from '../lib/errors.js';
+import { secondsText } from '../lib/duration.js';
 
 /*
  * Per-address limits on /api/auth/*, with express-rate-limit: all requests, and failed signins
@@ -60,7 +61,7 @@ export function createRateLimits({ limits, redis, prefix, audit }: RateLimitDeps
           });
         }
         next(
-          new AppError('RATE_LIMITED', `Too many ${what} from your address. Try again in ${retryAfter} seconds.`, {
+          new AppError('RATE_LIMITED', `Too many ${what} from your address. Try again in ${secondsText(retryAfter)}.`, {
             headers: { 'Retry-After': String(retryAfter) },
           }),
         );

@@ -40,9 +40,9 @@ export function routeTable({ services, metrics, config }: RouteDeps): RouteDefin
     // The hot paths first: the boards and the keys take no body.
     ...boardRoutes(),
     ...jwksRoutes(services.keys),
-    ...healthRoutes(services.ping),
+    ...healthRoutes(services.ping, services.pendingMigrations),
     ...opsRoutes({ metrics, metricsToken: config.metricsToken, openApi: () => (document ??= openApiDocument(routes, VERSION)) }),
-    ...docsRoutes(),
+    ...(config.docs.enabled ? docsRoutes() : []),
     ...authRoutes(services.auth, tokenTransport(config)),
     ...emailRoutes(services.emails),
     ...sessionRoutes(services.sessions),
@@ -68,7 +68,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
   };
   const takesBody = (route: RouteDefinition) => route.method !== 'get';
   registerRoutes(app, routes.filter((route) => !takesBody(route)), middleware);
-  app.use(DOCS_ASSETS_PATH, ...docsAssets());
+  if (deps.config.docs.enabled) app.use(DOCS_ASSETS_PATH, ...docsAssets());
   app.use(CONSOLE_PATH, ...consoleAssets({ appName: deps.config.mail.appName, publicUrl: deps.config.mail.publicUrl }));
   app.use(bodyParsers());
   registerRoutes(app, routes.filter(takesBody), middleware);

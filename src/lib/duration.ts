@@ -11,3 +11,8 @@ export function parseDuration(text: string): number | undefined {
   const seconds = Number(amount) * (unitSeconds[(unit || 's').toLowerCase()] ?? 1);
   return Number.isSafeInteger(seconds) ? seconds : undefined;
 }
+
+/** "1 second", "5 seconds": a wait, for a person. */
+export function secondsText(seconds: number): string {
+  return `${seconds} ${seconds === 1 ? 'second' : 'seconds'}`;
+}

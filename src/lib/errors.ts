@@ -70,6 +70,10 @@ export const errorCatalog = {
   DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unavailable. Please retry shortly.' },
   OVERLOADED: { status: 503, message: 'The server is busy. Please retry in a moment.' },
   NOT_READY: { status: 503, message: 'Not ready: the database does not answer.' },
+  SCHEMA_BEHIND: {
+    status: 503,
+    message: 'Not ready: the database schema is not at the version this code expects. Run "tokengate migrate" or restart.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

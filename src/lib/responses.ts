@@ -7,10 +7,15 @@ import { z } from 'zod';
 
 export const errorBody = z
   .object({
-    message: z.string().describe('What went wrong, for a person.'),
-    code: z.string().describe('A stable UPPER_SNAKE code, for a program.'),
+    message: z.string().describe('What went wrong, for a person.').meta({ examples: ['The request is invalid.'] }),
+    code: z.string().describe('A stable UPPER_SNAKE code, for a program.').meta({ examples: ['VALIDATION_FAILED'] }),
     errors: z
-      .array(z.object({ field: z.string(), message: z.string() }))
+      .array(
+        z.object({
+          field: z.string().meta({ examples: ['password'] }),
+          message: z.string().meta({ examples: ['password must be 8 to 128 characters'] }),
+        }),
+      )
       .optional()
       .describe('Validation errors, one per field.'),
   })

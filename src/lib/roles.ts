@@ -19,6 +19,14 @@ export function satisfiesRole(granted: readonly string[], required: string): boo
   return required === USER && granted.includes(MODERATOR);
 }
 
+/**
+ * A role name as stored (`moderator`), from either form a client may send: the name itself, or
+ * the authority that signin shows (`ROLE_MODERATOR`). The stored lowercase name is canonical.
+ */
+export function roleName(nameOrAuthority: string): string {
+  return /^ROLE_/i.test(nameOrAuthority) ? nameOrAuthority.slice(5).toLowerCase() : nameOrAuthority;
+}
+
 /** The tutorial's authority names: `user` → `ROLE_USER`. */
 export function authorities(roles: readonly string[]): string[] {
   return roles.map((role) => `ROLE_${role.toUpperCase()}`);

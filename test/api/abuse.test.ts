@@ -39,7 +39,7 @@ describe('per-account signin throttle', () => {
     const throttled = await signin(app, wrong, '10.0.0.6').expect(429);
     expect(throttled.headers['retry-after']).toBe('1');
     expect(throttled.body).toMatchObject({ code: 'SIGNIN_THROTTLED', accessToken: null });
-    expect(throttled.body.message).toMatch(/Try again in 1 seconds/);
+    expect(throttled.body.message).toMatch(/Try again in 1 second\./);
     // The right password does not get through while the account waits either.
     await signin(app, { username: victim.username, password: victim.password }, '10.0.0.7').expect(429);
 

@@ -63,10 +63,10 @@ describe('GET /.well-known/jwks.json', () => {
     for (const member of PRIVATE_MEMBERS) expect(JSON.parse(row!.publicJwk)).not.toHaveProperty(member);
   });
 
-  it('refuses to start with another AUTH_SECRET, saying why', async () => {
-    await expect(
-      startApp({ database: app.database, env: { AUTH_SECRET: `${TEST_SECRET}-but-different` } }),
-    ).rejects.toThrow(/Cannot decrypt signing key .*AUTH_SECRET/);
+  it('refuses to start with another AUTH_SECRET, saying why and naming the development secret file', async () => {
+    const start = startApp({ database: app.database, env: { AUTH_SECRET: `${TEST_SECRET}-but-different` } });
+    await expect(start).rejects.toThrow(/Cannot decrypt signing key .*AUTH_SECRET is not the secret it was stored with/);
+    await expect(start).rejects.toThrow(/data\/auth-secret.*or start from a fresh database/);
   });
 });
 

@@ -337,6 +337,7 @@ describe('cookie transport (COOKIE_TRANSPORT=true)', () => {
       const login = await agent.post('/api/auth/signin').send({ username: user.username, password: user.password }).expect(200);
       expect(login.body).not.toHaveProperty('accessToken');
       expect(login.body).not.toHaveProperty('refreshToken');
+      expect(login.body).not.toHaveProperty('tokenType');
       expect(login.body).toMatchObject({ id: user.id, username: user.username, roles: ['ROLE_USER'] });
       const cookies = ([] as string[]).concat(login.headers['set-cookie'] ?? []);
       const access = cookies.find((c) => c.startsWith('tg_access='));

@@ -192,7 +192,11 @@ describe('loadConfig', () => {
     expect(loadConfig(production, cwd).warnings.join()).toMatch(/SMTP_URL is not set/);
     expect(problems({ ...production, EMAIL_VERIFICATION: 'required' }).join()).toMatch(/^SMTP_URL: required when NODE_ENV=production/);
     expect(problems({ ...production, EMAIL_VERIFICATION: 'required', SMTP_URL: 'smtp://smtp.example.com:587' })).toEqual([]);
-    expect(loadConfig({ ...production, SMTP_URL: 'smtp://smtp.example.com:587' }, cwd).warnings).toEqual([]);
+    expect(loadConfig({ ...production, SMTP_URL: 'smtp://smtp.example.com:587' }, cwd).warnings).toEqual([
+      expect.stringMatching(/^METRICS_TOKEN is not set: GET \/metrics is open/),
+    ]);
+    expect(loadConfig({ ...production, SMTP_URL: 'smtp://smtp.example.com:587', METRICS_TOKEN: 'a-metrics-token-of-16+' }, cwd).warnings).toEqual([]);
+    expect(loadConfig({ SMTP_URL: 'smtp://smtp.example.com:587', AUTH_SECRET: STRONG }, cwd).warnings).toEqual([]);
   });
 
   it('mail: refuses a link template without {token}, a bad SMTP_URL and an unknown EMAIL_VERIFICATION', () => {

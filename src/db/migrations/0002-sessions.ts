@@ -60,9 +60,12 @@ export const sessionsSchema: Migration = {
     await qi.addIndex('revocations', ['expiresAt'], { name: 'revocations_expires_at' });
   },
 
-  async down({ queryInterface: qi }) {
-    await qi.dropTable('revocations');
-    await qi.dropTable('refresh_tokens');
-    await qi.dropTable('sessions');
+  async down() {
+    // Only the tables, which the migrator drops (or keeps when they hold rows).
   },
+  holds: [
+    { table: 'revocations', what: 'ended sessions that instances still refuse' },
+    { table: 'refresh_tokens', what: 'refresh tokens of the sessions' },
+    { table: 'sessions', what: 'signed-in devices' },
+  ],
 };

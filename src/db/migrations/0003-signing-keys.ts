@@ -22,7 +22,8 @@ export const signingKeysSchema: Migration = {
     await qi.addIndex('signing_keys', ['generation'], { unique: true, name: 'signing_keys_generation_unique' });
   },
 
-  async down({ queryInterface: qi }) {
-    await qi.dropTable('signing_keys');
+  async down() {
+    // Only the table, which the migrator drops (or keeps when it holds keys).
   },
+  holds: [{ table: 'signing_keys', what: 'signing keys: tokens they signed stop verifying' }],
 };

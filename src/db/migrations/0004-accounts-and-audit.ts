@@ -27,8 +27,11 @@ export const accountsAndAuditSchema: Migration = {
     await qi.addIndex('audit_events', ['actorId', 'createdAt'], { name: 'audit_events_actor_created_at' });
   },
 
-  async down({ queryInterface: qi, sequelize }) {
-    await qi.dropTable('audit_events');
-    await sequelize.query(`ALTER TABLE ${qi.quoteIdentifier('users')} DROP COLUMN ${qi.quoteIdentifier('disabled')}`);
+  async down() {
+    // Only the table and the column, which the migrator drops (or keeps when they hold data).
   },
+  holds: [
+    { table: 'audit_events', what: 'the audit trail' },
+    { table: 'users', column: 'disabled', equals: true, what: 'disabled accounts: they would be enabled again' },
+  ],
 };

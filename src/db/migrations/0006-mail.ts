@@ -57,9 +57,12 @@ export const mailSchema: Migration = {
     await qi.addIndex('mail_outbox', ['recipientKey', 'purpose', 'createdAt'], { name: 'mail_outbox_recipient_purpose' });
   },
 
-  async down({ queryInterface: qi, sequelize }) {
-    await qi.dropTable('mail_outbox');
-    await qi.dropTable('email_tokens');
-    await sequelize.query(`ALTER TABLE ${qi.quoteIdentifier('users')} DROP COLUMN ${qi.quoteIdentifier('emailVerified')}`);
+  async down() {
+    // Only the tables and the column, which the migrator drops (or keeps when they hold data).
   },
+  holds: [
+    { table: 'mail_outbox', what: 'sent and waiting mail' },
+    { table: 'email_tokens', what: 'verification and reset links' },
+    { table: 'users', column: 'emailVerified', equals: false, what: 'unverified addresses: they would count as verified' },
+  ],
 };

@@ -56,10 +56,13 @@ export const secondFactorsSchema: Migration = {
     await qi.addIndex('mfa_challenges', ['expiresAt'], { name: 'mfa_challenges_expires_at' });
   },
 
-  async down({ queryInterface: qi, sequelize }) {
-    await qi.dropTable('mfa_challenges');
-    await qi.dropTable('recovery_codes');
-    await qi.dropTable('totp_factors');
-    await sequelize.query(`ALTER TABLE ${qi.quoteIdentifier('sessions')} DROP COLUMN ${qi.quoteIdentifier('amr')}`);
+  async down() {
+    // Only the tables and the column, which the migrator drops (or keeps when they hold data).
   },
+  holds: [
+    { table: 'mfa_challenges', what: 'signins waiting for a second factor' },
+    { table: 'recovery_codes', what: 'recovery codes' },
+    { table: 'totp_factors', what: 'authenticator apps: their accounts would sign in with a password alone' },
+    { table: 'sessions', column: 'amr', what: 'how each session signed in' },
+  ],
 };

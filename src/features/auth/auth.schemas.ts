@@ -14,8 +14,8 @@ export type SignupInput = z.output<typeof signupSchema>;
 
 /** Signin accepts any existing username (tutorial-era accounts may predate the rules above). */
 export const signinSchema = bodyObject({
-  username: boundedString('username', 1, 255),
-  password: boundedString('password', 1, 1024),
+  username: boundedString('username', 1, 255).meta({ examples: ['alice'] }),
+  password: boundedString('password', 1, 1024).meta({ examples: ['correct horse'] }),
 });
 export type SigninInput = z.output<typeof signinSchema>;
 
@@ -49,20 +49,29 @@ export const signoutSchema = z
 
 export const tokenPair = z
   .object({
-    accessToken: z.string().describe('JWT access token (omitted with cookie transport).'),
-    refreshToken: z.string().describe('Opaque refresh token (omitted with cookie transport).'),
-    tokenType: z.literal('Bearer'),
-    expiresIn: z.number().int().describe('Access-token lifetime in seconds.'),
+    accessToken: z
+      .string()
+      .describe('JWT access token (omitted with cookie transport).')
+      .meta({ examples: ['eyJhbGciOiJFUzI1NiIsImtpZCI6IjAxSkY…'] }),
+    refreshToken: z
+      .string()
+      .describe('Opaque refresh token (omitted with cookie transport).')
+      .meta({ examples: ['Qm9sZDFkZXhhbXBsZQ.c2VjcmV0LXBhcnQ…'] }),
+    tokenType: z.literal('Bearer').describe('Omitted with cookie transport, as the tokens are.'),
+    expiresIn: z.number().int().describe('Access-token lifetime in seconds.').meta({ examples: [900] }),
   })
   .meta({ id: 'TokenPair' });
 
 export const signinResult = tokenPair
   .extend({
-    id: z.number().int(),
-    username: z.string(),
-    email: z.string(),
+    id: z.number().int().meta({ examples: [1] }),
+    username: z.string().meta({ examples: ['alice'] }),
+    email: z.string().meta({ examples: ['alice@example.com'] }),
     emailVerified: z.boolean().describe('The address was confirmed through a link sent to it.'),
-    roles: z.array(z.string()).describe('Authorities, e.g. ROLE_USER, ROLE_ADMIN.'),
+    roles: z
+      .array(z.string())
+      .describe('Authorities, e.g. ROLE_USER, ROLE_ADMIN.')
+      .meta({ examples: [['ROLE_USER', 'ROLE_MODERATOR']] }),
   })
   .meta({ id: 'SigninResult' });
 

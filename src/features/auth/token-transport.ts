@@ -61,17 +61,20 @@ export function carriesConsoleCookies(req: Request): boolean {
   return wantsConsoleCookies(req) || readCookie(req, CONSOLE_ACCESS_COOKIE) !== undefined || readCookie(req, CONSOLE_REFRESH_COOKIE) !== undefined;
 }
 
+/** The body without tokens, and so without tokenType either: the cookies carry the tokens. */
 function withoutTokens<T extends TokenPair>(result: T): Partial<T> {
-  const { accessToken: _access, refreshToken: _refresh, ...rest } = result;
+  const { accessToken: _access, refreshToken: _refresh, tokenType: _type, ...rest } = result as T & { tokenType?: string };
   return rest as Partial<T>;
 }
 
 export function createTokenTransport(options: TokenTransportOptions): TokenTransport {
   const base: CookieOptions = { httpOnly: true, sameSite: 'strict', secure: options.secure };
-  const accessCookie: CookieOptions = { ...base, path: '/' };
-  const refreshCookie: CookieOptions = { ...base, path: REFRESH_COOKIE_PATH };
   const publicUrl = new URL(options.publicUrl);
+  // PUBLIC_URL's path ('' at the root, '/auth' behind a proxy that strips that prefix): the
+  // browser sees the cookie paths under it.
   const prefix = publicUrl.pathname.replace(/\/+$/, '');
+  const accessCookie: CookieOptions = { ...base, path: prefix || '/' };
+  const refreshCookie: CookieOptions = { ...base, path: `${prefix}${REFRESH_COOKIE_PATH}` };
   const consoleBase: CookieOptions = { httpOnly: true, sameSite: 'strict', secure: publicUrl.protocol === 'https:' };
   const consoleAccess: CookieOptions = { ...consoleBase, path: `${prefix}/api` };
   const consoleRefresh: CookieOptions = { ...consoleBase, path: `${prefix}${REFRESH_COOKIE_PATH}` };

@@ -6,6 +6,7 @@ import type { AuditLog } from '../audit/audit.service.js';
 import { BCRYPT_MAX_BYTES, bcryptCost, isBcryptHash, type EqualWork, type PasswordHasher } from '../passwords/password-hasher.js';
 import type { UserRecord, UserService } from '../users/user.service.js';
 import type { AccountThrottle } from './account-throttle.js';
+import { secondsText } from '../../lib/duration.js';
 
 export interface PasswordInput {
   username: string;
@@ -61,7 +62,7 @@ export function createPasswordCredential({ users, hasher, throttle, audit, logge
   async function holdBack(username: string, ip: string | undefined, message: string, body?: Record<string, unknown>) {
     const wait = await throttle.retryAfter(username, ip);
     if (wait === undefined) return;
-    throw new AppError('SIGNIN_THROTTLED', `${message} Try again in ${wait} seconds.`, {
+    throw new AppError('SIGNIN_THROTTLED', `${message} Try again in ${secondsText(wait)}.`, {
       headers: { 'Retry-After': String(wait) },
       body,
     });

@@ -9,6 +9,7 @@ import { hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js';
 import type { SecondFactorRepository } from './second-factor.repository.js';
 import type { SecondFactorMethod } from './second-factors.js';
 import { matchingStep, normalizeTotpCode, type TotpVault } from './totp.js';
+import { secondsText } from '../../lib/duration.js';
 
 /** The account whose second factor is proven: its id, and its username for the throttle. */
 export interface SecondFactorAccount {
@@ -69,7 +70,7 @@ export function createSecondFactorCredential(deps: SecondFactorCredentialDeps): 
   async function holdBack(username: string, ip: string | undefined): Promise<void> {
     const wait = await throttle.retryAfter(username, ip);
     if (wait === undefined) return;
-    throw new AppError('SIGNIN_THROTTLED', `Too many wrong codes for this account. Try again in ${wait} seconds.`, {
+    throw new AppError('SIGNIN_THROTTLED', `Too many wrong codes for this account. Try again in ${secondsText(wait)}.`, {
       headers: { 'Retry-After': String(wait) },
     });
   }

@@ -17,7 +17,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 /** Liveness (the process answers) and readiness (the database answers), for load balancers. */
-export function healthRoutes(ping: () => Promise<void>): RouteDefinition[] {
+export function healthRoutes(ping: () => Promise<void>, pendingMigrations: () => Promise<string[]>): RouteDefinition[] {
   return [
     defineRoute({
       method: 'get',
@@ -32,16 +32,21 @@ export function healthRoutes(ping: () => Promise<void>): RouteDefinition[] {
     defineRoute({
       method: 'get',
       path: '/readyz',
-      summary: 'Readiness: the database answers.',
+      summary: 'Readiness: the database answers and its schema is the one this version expects.',
       tags: ['operations'],
       access: 'public',
       noStore: true,
       responses: { 200: { description: 'Ready.', schema: ready }, ...errors(503) },
       handler: async () => {
+        let pending: string[];
         try {
           await withTimeout(ping(), READY_TIMEOUT_MS);
+          pending = await withTimeout(pendingMigrations(), READY_TIMEOUT_MS);
         } catch (error) {
           throw new AppError('NOT_READY', undefined, { cause: error, headers: { 'Retry-After': '5' } });
+        }
+        if (pending.length > 0) {
+          throw new AppError('SCHEMA_BEHIND', `pending migrations: ${pending.join(', ')}`, { headers: { 'Retry-After': '5' } });
         }
         return { status: 'ready', database: 'up' };
       },

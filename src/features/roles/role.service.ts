@@ -3,7 +3,7 @@ import { AppError } from '../../lib/errors.js';
 import type { RequestContext } from '../../lib/request-context.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { SessionService } from '../sessions/session.service.js';
-import { DEFAULT_ROLE, isBuiltinRole } from '../../lib/roles.js';
+import { DEFAULT_ROLE, isBuiltinRole, roleName } from '../../lib/roles.js';
 import type { RoleRecord, RoleRepository } from './role.repository.js';
 
 export interface RoleView extends RoleRecord {
@@ -40,9 +40,10 @@ export function createRoleService({ db, roles, sessions, audit }: RoleServiceDep
   return {
     async resolve(names, options = {}) {
       if (names && names.length === 0 && options.allowNone) return [];
-      const wanted = [...new Set(names && names.length > 0 ? names : [DEFAULT_ROLE])];
+      const given = names && names.length > 0 ? names : [DEFAULT_ROLE];
+      const wanted = [...new Set(given.map(roleName))];
       const found = await roles.findByNames(wanted);
-      const unknown = wanted.find((name) => !found.some((role) => role.name === name));
+      const unknown = given.find((name) => !found.some((role) => role.name === roleName(name)));
       if (unknown !== undefined) throw new AppError('ROLE_NOT_FOUND', `Failed! Role does not exist = ${unknown}`);
       return found;
     },
@@ -64,7 +65,8 @@ export function createRoleService({ db, roles, sessions, audit }: RoleServiceDep
       throw new AppError('ROLE_EXISTS', `A role named "${name}" exists already.`);
     },
 
-    async remove(name, actor) {
+    async remove(given, actor) {
+      const name = roleName(given);
       if (isBuiltinRole(name)) throw new AppError('ROLE_BUILTIN');
       const [role] = await roles.findByNames([name]);
       if (!role) throw new AppError('ROLE_MISSING', `No role is named "${name}".`);

@@ -38,6 +38,8 @@ export interface KeyInfo {
   activatesAt: Date;
   /** When it stops verifying (retired keys only). */
   verifiesUntil: Date | undefined;
+  /** When the next key took over signing (retired keys only); at or before activatesAt: it never signed. */
+  retiredAt?: Date | undefined;
 }
 
 export interface PublicJwk extends JWK {
@@ -151,7 +153,8 @@ export function createStoredKeyRing(deps: StoredKeyRingDeps): KeyRing {
     } catch (error) {
       throw new Error(
         `Cannot decrypt signing key ${stored.kid}: AUTH_SECRET is not the secret it was stored with. ` +
-          'Restore the original AUTH_SECRET.',
+          'Restore the original AUTH_SECRET. A database made in development was sealed with the generated ' +
+          'secret in data/auth-secret (under DATA_DIR): set AUTH_SECRET to its content, or start from a fresh database.',
         { cause: error },
       );
     }
@@ -212,6 +215,7 @@ export function createStoredKeyRing(deps: StoredKeyRingDeps): KeyRing {
       status,
       activatesAt: key.stored.activatesAt,
       verifiesUntil: status === 'retired' && key.retiresAt !== undefined ? new Date(key.retiresAt + verifiesFor) : undefined,
+      retiredAt: status === 'retired' && key.retiresAt !== undefined ? new Date(key.retiresAt) : undefined,
     };
   }
 

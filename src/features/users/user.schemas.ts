@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { normalizeUsername } from '../../lib/identity.js';
+import { roleName } from '../../lib/roles.js';
 import { booleanField, boundedString, stringField, strictBodyObject } from '../../lib/validation.js';
 import { passwordField, withPasswordPolicy } from '../passwords/password-policy.js';
 import { USER_SORT_FIELDS, type UserQuery, type UserSortField } from './user.repository.js';
@@ -77,7 +78,7 @@ export function toUserQuery(input: z.output<typeof userListQuerySchema>): UserQu
   const descending = input.sort.startsWith('-');
   return {
     search: input.search || undefined,
-    role: input.role || undefined,
+    role: input.role ? roleName(input.role) : undefined,
     disabled: input.disabled,
     sort: { field: input.sort.replace(/^-/, '') as UserSortField, descending },
     offset: (input.page - 1) * input.size,
