@@ -115,62 +115,74 @@ export async function startGaleraCluster(dir: string): Promise<GaleraCluster> {
     await waitFor(`${node.name} was not synced`, synced(node), 90, () => node.log());
   }
 
-  const [first, ...joiners] = nodes;
-  if (!first) throw new Error('no nodes');
-  await run('mariadb-install-db', [
-    `--defaults-file=${first.cnf}`,
-    ...(asRoot ? ['--user=mysql'] : []),
-    '--auth-root-authentication-method=normal',
-    '--skip-test-db',
-    `--datadir=${first.datadir}`,
-  ]);
-  await startNode(first, true);
-  await first.sql(
-    [
-      `CREATE DATABASE ${DB_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-      `CREATE USER '${DB_USER}'@'127.0.0.1' IDENTIFIED BY '${DB_PASSWORD}'`,
-      `GRANT ALL ON ${DB_NAME}.* TO '${DB_USER}'@'127.0.0.1'`,
-      // HAProxy's health check logs in as this user (no password, no privileges).
-      `CREATE USER 'haproxy'@'127.0.0.1'`,
-    ].join('; '),
-  );
-  for (const node of joiners) await startNode(node, false);
-
-  const haproxyPort = await freePort();
-  const haproxyCfg = path.join(dir, 'haproxy.cfg');
-  writeFileSync(
-    haproxyCfg,
-    render(readFileSync(path.join(DEPLOY, 'haproxy.cfg'), 'utf8'), {
-      LISTEN: `127.0.0.1:${haproxyPort}`,
-      NODE1: nodes[0]!.address,
-      NODE2: nodes[1]!.address,
-      NODE3: nodes[2]!.address,
-    }),
-  );
-  let haproxyOutput = '';
-  const haproxy = spawn('haproxy', ['-db', '-f', haproxyCfg], { stdio: ['ignore', 'pipe', 'pipe'] });
-  haproxy.stdout.on('data', (d: Buffer) => (haproxyOutput += d.toString()));
-  haproxy.stderr.on('data', (d: Buffer) => (haproxyOutput += d.toString()));
-  const front = `127.0.0.1:${haproxyPort}`;
-  await waitFor(
-    'HAProxy did not forward to node1',
-    async () => (await run('mariadb', ['--no-defaults', '-h127.0.0.1', `-P${haproxyPort}`, `-u${DB_USER}`, `-p${DB_PASSWORD}`, '-N', '-e', 'SELECT @@wsrep_node_name'])).stdout.trim() === 'node1',
-    30,
-    () => haproxyOutput,
-  );
-
+  let haproxy: ChildProcess | undefined;
   const stopped = (child: ChildProcess) =>
     child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    nodes,
-    front,
-    kill(node) {
-      node.process?.kill('SIGKILL');
-    },
-    async stop() {
-      haproxy.kill('SIGTERM');
-      for (const node of nodes) node.process?.kill('SIGKILL');
-      await Promise.all([haproxy, ...nodes.map((n) => n.process)].filter((c): c is ChildProcess => c !== undefined).map(stopped));
-    },
-  };
+  async function stop(): Promise<void> {
+    haproxy?.kill('SIGTERM');
+    for (const node of nodes) node.process?.kill('SIGKILL');
+    await Promise.all([haproxy, ...nodes.map((n) => n.process)].filter((c): c is ChildProcess => c !== undefined).map(stopped));
+  }
+  try {
+    return await startAll();
+  } catch (error) {
+    // Nothing it started outlives a failed start.
+    await stop();
+    throw error;
+  }
+
+  async function startAll(): Promise<GaleraCluster> {
+    const [first, ...joiners] = nodes;
+    if (!first) throw new Error('no nodes');
+    await run('mariadb-install-db', [
+      `--defaults-file=${first.cnf}`,
+      ...(asRoot ? ['--user=mysql'] : []),
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+      `--datadir=${first.datadir}`,
+    ]);
+    await startNode(first, true);
+    await first.sql(
+      [
+        `CREATE DATABASE ${DB_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+        `CREATE USER '${DB_USER}'@'127.0.0.1' IDENTIFIED BY '${DB_PASSWORD}'`,
+        `GRANT ALL ON ${DB_NAME}.* TO '${DB_USER}'@'127.0.0.1'`,
+        // HAProxy's health check logs in as this user (no password, no privileges).
+        `CREATE USER 'haproxy'@'127.0.0.1'`,
+      ].join('; '),
+    );
+    for (const node of joiners) await startNode(node, false);
+
+    const haproxyPort = await freePort();
+    const haproxyCfg = path.join(dir, 'haproxy.cfg');
+    writeFileSync(
+      haproxyCfg,
+      render(readFileSync(path.join(DEPLOY, 'haproxy.cfg'), 'utf8'), {
+        LISTEN: `127.0.0.1:${haproxyPort}`,
+        NODE1: nodes[0]!.address,
+        NODE2: nodes[1]!.address,
+        NODE3: nodes[2]!.address,
+      }),
+    );
+    let haproxyOutput = '';
+    haproxy = spawn('haproxy', ['-db', '-f', haproxyCfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+    haproxy.stdout?.on('data', (d: Buffer) => (haproxyOutput += d.toString()));
+    haproxy.stderr?.on('data', (d: Buffer) => (haproxyOutput += d.toString()));
+    const front = `127.0.0.1:${haproxyPort}`;
+    await waitFor(
+      'HAProxy did not forward to node1',
+      async () => (await run('mariadb', ['--no-defaults', '-h127.0.0.1', `-P${haproxyPort}`, `-u${DB_USER}`, `-p${DB_PASSWORD}`, '-N', '-e', 'SELECT @@wsrep_node_name'])).stdout.trim() === 'node1',
+      30,
+      () => haproxyOutput,
+    );
+
+    return {
+      nodes,
+      front,
+      kill(node) {
+        node.process?.kill('SIGKILL');
+      },
+      stop,
+    };
+  }
 }
