@@ -159,6 +159,24 @@ describe('PUBLIC_URL on https under a path', () => {
   });
 });
 
+describe('with COOKIE_TRANSPORT=true as well', () => {
+  it('the console still gets its own cookies, and API clients theirs', async () => {
+    const other = await startApp({ database: app.database, env: { COOKIE_TRANSPORT: 'true' } });
+    try {
+      const signin = (delivery?: string) => {
+        const req = other.http().post('/api/auth/signin');
+        if (delivery) req.set('Token-Delivery', delivery);
+        return req.send({ username: user.username, password: user.password }).expect(200);
+      };
+      const names = (res: { headers: Record<string, unknown> }) => setCookies(res).map((c) => c.split('=')[0]).sort();
+      expect(names(await signin('cookie'))).toEqual(['tg_console_access', 'tg_console_refresh']);
+      expect(names(await signin())).toEqual(['tg_access', 'tg_refresh']);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('the console pages', () => {
   it.each(['/console/', '/console/signin', '/console/reset-password?token=abc', '/console/admin/users/3'])(
     'GET %s answers the page under a strict CSP, with APP_NAME escaped',

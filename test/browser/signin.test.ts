@@ -208,3 +208,40 @@ describe('the console: accounts', () => {
     await context.close();
   });
 });
+
+describe('the console with EMAIL_VERIFICATION=required', () => {
+  let strict: Console;
+  beforeAll(async () => {
+    strict = await startConsole({ EMAIL_VERIFICATION: 'required' });
+  });
+  afterAll(async () => {
+    await strict?.close();
+  });
+
+  it('signs up, is told to verify, has the link sent again, verifies through it, then signs in', async () => {
+    const { page, context, expectClean } = await openPage(strict);
+    await page.goto(`${strict.url}/console/signup`);
+    await page.getByLabel('Username').fill('vera');
+    await page.getByLabel('Email').fill('vera@example.test');
+    await page.getByLabel('Password').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Account created' }).waitFor();
+    await strict.mailbox.next('vera@example.test');
+
+    await page.goto(`${strict.url}/console/signin`);
+    await page.getByLabel('Username').fill('vera');
+    await page.getByLabel('Password').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(await page.getByRole('alert').textContent()).toContain('Please verify your email address first.');
+    await page.getByRole('textbox', { name: 'Email' }).fill('vera@example.test');
+    await page.getByRole('button', { name: 'Send the link again' }).click();
+    await page.getByRole('status').waitFor();
+    const again = await strict.mailbox.next('vera@example.test');
+    const link = again.links.find((l) => l.includes('/console/verify-email?token='));
+    await page.goto(link!);
+    await page.getByRole('status').filter({ hasText: 'vera@example.test is verified.' }).waitFor();
+    await signIn(page, strict, { username: 'vera', password: 'correct horse battery staple' });
+    expectClean();
+    await context.close();
+  });
+});

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api';
+import { api, ApiFailure } from '../api';
 import type { SessionProps } from '../app';
 import { href, navigate } from '../router';
-import { ErrorBox, Field, Page, useAction } from '../ui';
+import { ErrorBox, Field, Notice, Page, useAction } from '../ui';
 
 interface SigninAnswer {
   mfaRequired?: boolean;
@@ -71,10 +71,34 @@ export function SigninPage({ reloadMe }: SessionProps) {
           Sign in
         </button>
       </form>
+      {error instanceof ApiFailure && error.code === 'EMAIL_NOT_VERIFIED' && <ResendVerification />}
       <p class="links">
         <a href={href('forgot-password')}>Forgot password?</a>
         <a href={href('signup')}>Create an account</a>
       </p>
     </Page>
+  );
+}
+
+/** For an account whose address is not verified yet (EMAIL_VERIFICATION=required): the link again. */
+function ResendVerification() {
+  const [email, setEmail] = useState('');
+  const [message, setMessage] = useState('');
+  const { busy, error, run } = useAction();
+  const submit = (event: Event) => {
+    event.preventDefault();
+    void run(async () => setMessage((await api<{ message: string }>('POST', 'api/auth/verify-email/send', { email })).message));
+  };
+  return (
+    <form onSubmit={submit}>
+      <h2>Verify your email</h2>
+      <p>Open the link we mailed you when you signed up, or have it sent again.</p>
+      <Field label="Email" name="email" type="email" value={email} onInput={setEmail} autoComplete="email" />
+      <ErrorBox error={error} />
+      {message && <Notice>{message}</Notice>}
+      <button type="submit" class="secondary" disabled={busy}>
+        Send the link again
+      </button>
+    </form>
   );
 }
