@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
  * database outage) run once; each dialect in TEST_DIALECTS (default: sqlite) runs the whole
  * API suite against a real database of that kind.
  * Example: TEST_DIALECTS=sqlite,mysql,mariadb,postgres npm test
+ * "cluster" (a Galera cluster behind HAProxy, a node killed under load) runs only with
+ * TEST_CLUSTER=1: `npm run test:cluster`.
  */
 const dialects = (process.env.TEST_DIALECTS ?? 'sqlite')
   .split(',')
@@ -24,6 +26,7 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'system', include: ['test/system/**/*.test.ts'] } },
+      ...(process.env.TEST_CLUSTER === '1' ? [{ extends: true as const, test: { name: 'cluster', include: ['test/cluster/**/*.test.ts'] } }] : []),
       ...dialects.map((dialect) => ({
         extends: true as const,
         test: {

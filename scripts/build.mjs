@@ -11,20 +11,26 @@ const root = path.resolve(import.meta.dirname, '..');
 const built = path.join(root, 'dist/main.js');
 const mode = process.argv[2];
 
-function typescriptCompiler() {
+/** A dev dependency's program, or undefined in a production install (--omit=dev). */
+function devProgram(file) {
   try {
-    return createRequire(path.join(root, 'package.json')).resolve('typescript/bin/tsc');
+    return createRequire(path.join(root, 'package.json')).resolve(file);
   } catch {
     return undefined;
   }
 }
 
-/** The newest modification time of the sources and build settings. */
-function newestSource(dir = path.join(root, 'src')) {
+/** The newest modification time of the sources (server and console) and build settings. */
+function newestSource() {
+  return Math.max(newestIn(path.join(root, 'src')), newestIn(path.join(root, 'console')));
+}
+
+function newestIn(dir) {
+  if (!existsSync(dir)) return 0;
   let newest = Math.max(statSync(path.join(root, 'tsconfig.json')).mtimeMs, statSync(path.join(root, 'tsconfig.build.json')).mtimeMs);
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const file = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(file) : statSync(file).mtimeMs);
+    newest = Math.max(newest, entry.isDirectory() ? newestIn(file) : statSync(file).mtimeMs);
   }
   return newest;
 }
@@ -35,7 +41,7 @@ function stale() {
   return newestSource() > statSync(built).mtimeMs ? 'the sources changed since the last build' : undefined;
 }
 
-const tsc = typescriptCompiler();
+const tsc = devProgram('typescript/bin/tsc');
 const reason = mode === 'prepare' ? 'installing' : stale();
 if (!reason) process.exit(0);
 if (!tsc) {
@@ -50,5 +56,12 @@ if (!tsc) {
   process.exit(1);
 }
 if (mode !== 'prepare') process.stderr.write(`tokengate: building (${reason})\n`);
-const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
-process.exit(result.status ?? 1);
+// The same two steps as "npm run build": the server (tsc), then the console (Vite).
+const steps = [
+  [tsc, '-p', path.join(root, 'tsconfig.build.json')],
+  [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', path.join(root, 'console/vite.config.ts')],
+];
+for (const [program, ...args] of steps) {
+  const result = spawnSync(process.execPath, [program, ...args], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}

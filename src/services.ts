@@ -129,9 +129,6 @@ function createMailServices(deps: ServiceDeps, { users, hasher, sessions, thrott
   };
   return { mail, emails, loadMailTemplates: load };
 }
-/** The name authenticator apps show above Tokengate's codes. */
-export const TOTP_ISSUER = 'Tokengate';
-
 /** The composition root of the services: each built once, with its dependencies passed explicitly. */
 export function createServices(deps: ServiceDeps): Services {
   const { config, db, logger, clock = systemClock, redis } = deps;
@@ -184,7 +181,7 @@ export function createServices(deps: ServiceDeps): Services {
   const { mail, emails, loadMailTemplates: loadTemplates } = createMailServices(deps, { users, hasher, sessions, throttle, audit });
   const factors = createSecondFactorRepository(db);
   const vault = createTotpVault(config.serverSecret);
-  const secondFactors = createSecondFactors({ db, factors, vault, clock, issuer: TOTP_ISSUER });
+  const secondFactors = createSecondFactors({ db, factors, vault, clock, issuer: config.mail.appName });
   const secondFactor = createSecondFactorCredential({ factors, vault, throttle, audit, clock, logger });
   const challenges = createMfaChallenges({ challenges: createMfaChallengeRepository(db), clock });
   return {

@@ -312,7 +312,7 @@ export const settings = {
   APP_NAME: setting({
     schema: text,
     default: 'Tokengate',
-    description: 'The product name that mails show (and the sender name of the default `MAIL_FROM`).',
+    description: 'The product name that the console, mails and authenticator apps show (and the sender name of the default `MAIL_FROM`).',
   }),
   PUBLIC_URL: setting({
     schema: baseUrl,

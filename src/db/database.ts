@@ -33,8 +33,10 @@ export interface Database {
   readonly dialect: Dialect;
   readonly models: Models;
   /**
-   * Runs `work` in a transaction that the caller owns. Deadlocks and serialization failures
-   * are retried; on SQLite, write transactions of this process run one at a time.
+   * Runs `work` in a transaction that the caller owns. Deadlocks, serialization failures and
+   * Galera certification failures are retried (TRANSACTION_ATTEMPTS in all, with jittered
+   * pauses), so `work` must do nothing but database work; on SQLite, write transactions of this
+   * process run one at a time.
    */
   transaction<T>(work: (trx: Transaction) => Promise<T>): Promise<T>;
   /** Resolves when the database answers a trivial query. */
@@ -152,11 +154,26 @@ function sequelizeOptions(dialect: Dialect, logger: Logger): Options {
   }
 }
 
+/*
+ * Errors after which the whole transaction may simply run again: deadlocks, lock wait timeouts,
+ * serialization failures (PostgreSQL 40001/40P01) and Galera's certification failures, which
+ * MariaDB reports at COMMIT (or at the next statement) as a deadlock, error 1213.
+ */
 const retryableCodes = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', '40001', '40P01']);
 
-function isRetryable(error: unknown): boolean {
+/** Attempts of one transaction, and the base of the jittered pause between them. */
+export const TRANSACTION_ATTEMPTS = 5;
+const RETRY_BASE_MS = 10;
+
+export function isRetryableTransactionError(error: unknown): boolean {
   const parent = (error as { parent?: { code?: unknown; errno?: unknown } } | undefined)?.parent;
   return retryableCodes.has(String(parent?.code)) || parent?.errno === 1213;
+}
+
+/** "Full jitter": a random pause up to base × 2^attempt, so that rivals do not collide again. */
+function retryPause(attempt: number): Promise<void> {
+  const ms = Math.random() * RETRY_BASE_MS * 2 ** attempt;
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A queue that runs one task at a time, in order. */
@@ -186,8 +203,9 @@ export function createDatabase(url: string, logger: Logger): Database {
       try {
         return await serial(() => sequelize.transaction({ ...(type ? { type } : {}) }, work));
       } catch (error) {
-        if (attempt >= 3 || !isRetryable(error)) throw error;
-        logger.debug({ attempt }, 'transaction deadlocked; retrying');
+        if (attempt >= TRANSACTION_ATTEMPTS || !isRetryableTransactionError(error)) throw error;
+        logger.debug({ attempt, code: (error as { parent?: { code?: unknown } }).parent?.code }, 'transaction conflicted; retrying');
+        await retryPause(attempt);
       }
     }
   }

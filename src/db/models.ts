@@ -7,6 +7,7 @@ import {
   type NonAttribute,
   type Sequelize,
 } from 'sequelize';
+import { defineGuardModels, type GuardRow } from './guard.models.js';
 import { defineMailModels, type EmailTokenRow, type MailOutboxRow } from './mail.models.js';
 import { secondFactorModels, type MfaChallengeRow, type RecoveryCodeRow, type TotpFactorRow } from './second-factor.models.js';
 
@@ -121,6 +122,7 @@ export interface Models {
   TotpFactor: typeof TotpFactorRow;
   RecoveryCode: typeof RecoveryCodeRow;
   MfaChallenge: typeof MfaChallengeRow;
+  Guard: typeof GuardRow;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -248,5 +250,6 @@ export function defineModels(sequelize: Sequelize): Models {
     AuditEvent,
     ...defineMailModels(sequelize),
     ...secondFactorModels(sequelize),
+    ...defineGuardModels(sequelize),
   };
 }

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { AppError } from '../lib/errors.js';
+import { carriesConsoleCookies } from '../features/auth/token-transport.js';
 import { extractAccessToken } from './authenticate.js';
 
 /*
@@ -11,6 +12,8 @@ import { extractAccessToken } from './authenticate.js';
  * Without an Origin header, Sec-Fetch-Site decides; without either, the client is not a browser.
  * Clients that send `Authorization: Bearer` or `x-access-token` are not affected: a browser
  * sends those headers cross-origin only after a CORS preflight that CORS_ORIGINS governs.
+ * The console's cookies (features/auth/token-transport.ts) are guarded the same way whatever
+ * COOKIE_TRANSPORT says: any request that carries them, or asks for them with Token-Delivery.
  */
 
 export interface CsrfOptions {
@@ -33,7 +36,8 @@ function refuse(from: string): never {
 export function csrfGuard({ cookies, allowedOrigins }: CsrfOptions): RequestHandler {
   const allowed = new Set(allowedOrigins.filter((origin) => origin !== '*'));
   return (req, _res, next) => {
-    if (!cookies || extractAccessToken(req) !== undefined) return next();
+    if (extractAccessToken(req) !== undefined) return next();
+    if (!cookies && !carriesConsoleCookies(req)) return next();
     const origin = req.headers.origin;
     if (origin !== undefined) {
       if (origin !== 'null' && (allowed.has(origin) || origin === ownOrigin(req))) return next();

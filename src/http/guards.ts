@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { publicPath, type Config } from '../config/config.loader.js';
+import type { Config } from '../config/config.loader.js';
 import { createTokenTransport, type TokenTransport } from '../features/auth/token-transport.js';
 import type { Services } from '../services.js';
 import { authenticate, identify } from './authenticate.js';
@@ -28,7 +28,7 @@ export function tokenTransport(config: Config): TokenTransport {
     secure: config.env === 'production',
     accessTtlSeconds: config.tokens.accessTtlSeconds,
     sessionMaxAgeSeconds: config.sessions.maxAgeSeconds,
-    pathPrefix: publicPath(config),
+    publicUrl: config.mail.publicUrl,
   });
 }
 

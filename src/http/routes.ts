@@ -19,6 +19,7 @@ import type { RouteDefinition } from '../lib/route.js';
 import { VERSION } from '../lib/version.js';
 import type { Services } from '../services.js';
 import { bodyParsers } from './body.js';
+import { CONSOLE_PATH, consoleAssets } from './console.js';
 import { csrfGuard } from './csrf.js';
 import { createGuards, tokenTransport } from './guards.js';
 import { openApiDocument } from './openapi.js';
@@ -72,6 +73,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
   const takesBody = (route: RouteDefinition) => route.method !== 'get';
   registerRoutes(app, routes.filter((route) => !takesBody(route)), middleware);
   if (deps.config.docs.enabled) app.use(DOCS_ASSETS_PATH, ...docsAssets(publicPath(deps.config)));
+  app.use(CONSOLE_PATH, ...consoleAssets({ appName: deps.config.mail.appName, publicUrl: deps.config.mail.publicUrl }));
   app.use(bodyParsers());
   registerRoutes(app, routes.filter(takesBody), middleware);
 }

@@ -130,7 +130,9 @@ describe('bad tokens get 401', () => {
 
 describe('a protected request makes no database query', () => {
   it('counts zero SQL statements across the protected boards', async () => {
-    const quiet = await startApp({ database: app.database, env: { ACCOUNT_CHECK_INTERVAL: '0' } });
+    // No background job may query meanwhile: no account check, the revocation poll once a minute,
+    // the outbox once an hour.
+    const quiet = await startApp({ database: app.database, env: { ACCOUNT_CHECK_INTERVAL: '0', REVOCATION_POLL_INTERVAL: '60s' }, mailTiming: { pollMs: 3_600_000 } });
     let queries = 0;
     quiet.db.sequelize.addHook('beforeQuery', () => {
       queries += 1;

@@ -30,6 +30,17 @@ async function auditTypes(userId: number): Promise<string[]> {
 }
 
 describe('setting up an authenticator app', () => {
+  it('the app shows APP_NAME as the issuer', async () => {
+    const branded = await startApp({ clock, env: { APP_NAME: 'Acme Accounts' }, database: app.database });
+    try {
+      const user = await createUser(branded);
+      const setup = await as(branded, user.accessToken).post('/api/users/me/mfa/totp').expect(200);
+      expect(authenticatorFrom(readQrCode(setup.body.qrCode))).toMatchObject({ label: `Acme Accounts:${user.username}`, issuer: 'Acme Accounts' });
+    } finally {
+      await branded.close();
+    }
+  });
+
   it('a wrong code first, then the right one: the app is on, with 10 recovery codes', async () => {
     const user = await createUser(app);
     const me = as(app, user.accessToken);

@@ -5,6 +5,7 @@ import { accountsAndAuditSchema } from './0004-accounts-and-audit.js';
 import { mailSchema } from './0006-mail.js';
 import { secondFactorsSchema } from './0007-second-factors.js';
 import { usernameSkeletonsSchema } from './0008-username-skeletons.js';
+import { guardsSchema } from './0009-guards.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. New ones are appended; applied ones are never edited. */
@@ -16,4 +17,5 @@ export const migrations: Migration[] = [
   mailSchema,
   secondFactorsSchema,
   usernameSkeletonsSchema,
+  guardsSchema,
 ];

@@ -51,7 +51,7 @@ export function authRoutes(auth: AuthService, transport: TokenTransport): RouteD
       },
       handler: async ({ body, req, res }) => {
         const result = await auth.signin(body, contextOf(req));
-        return isMfaChallenge(result) ? result : transport.deliver(res, result);
+        return isMfaChallenge(result) ? result : transport.deliver(req, res, result);
       },
     }),
     defineRoute({
@@ -67,7 +67,7 @@ export function authRoutes(auth: AuthService, transport: TokenTransport): RouteD
       body: mfaVerifySchema,
       noStore: true,
       responses: { 200: { description: 'Signed in.', schema: signinResult }, ...errors(400, 401, 429, 503) },
-      handler: async ({ body, req, res }) => transport.deliver(res, await auth.verifyMfa(body, contextOf(req))),
+      handler: async ({ body, req, res }) => transport.deliver(req, res, await auth.verifyMfa(body, contextOf(req))),
     }),
     defineRoute({
       method: 'post',
@@ -83,7 +83,7 @@ export function authRoutes(auth: AuthService, transport: TokenTransport): RouteD
       handler: async ({ req, res }) => {
         const token = transport.refreshTokenFrom(req, refreshTokenIn(req.body));
         if (token === undefined) throw new AppError('REFRESH_TOKEN_REQUIRED');
-        return transport.deliver(res, await auth.refresh(token));
+        return transport.deliver(req, res, await auth.refresh(token));
       },
       documentedBody: refreshRequest,
     }),
@@ -104,7 +104,7 @@ export function authRoutes(auth: AuthService, transport: TokenTransport): RouteD
           caller,
           callerLive: req.authLive ?? false,
         });
-        transport.clear(res);
+        transport.clear(req, res);
         return { message: "You've been signed out!" };
       },
     }),

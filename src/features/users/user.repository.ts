@@ -1,4 +1,4 @@
-import { Op, Transaction, UniqueConstraintError, type Order, type WhereOptions } from 'sequelize';
+import { Op, UniqueConstraintError, type Transaction, type Order, type WhereOptions } from 'sequelize';
 import type { BoundParams, Database } from '../../db/database.js';
 import type { UserRow } from '../../db/models.js';
 import { emailKey, usernameKey, usernameSkeleton } from '../../lib/identity.js';
@@ -85,8 +85,9 @@ export interface UserRepository {
   /** Enabled users holding the admin role. */
   countActiveAdmins(trx: Transaction): Promise<number>;
   /**
-   * Locks the admin role row until `trx` ends: changes that could remove the last admin run one
-   * at a time, so two admins cannot demote each other at once.
+   * Updates the `admins` guard row in `trx`: changes that could remove the last admin run one
+   * at a time (the second waits for the row, or on Galera fails certification and is retried),
+   * so two admins cannot demote each other at once.
    */
   lockAdmins(trx: Transaction): Promise<void>;
   /** Which of `ids` still exist and are not disabled. */
@@ -113,7 +114,7 @@ function toRecord(row: UserRow): UserRecord {
 }
 
 export function createUserRepository(db: Database): UserRepository {
-  const { User, Role, UserRole } = db.models;
+  const { User, Role, UserRole, Guard } = db.models;
   const { sequelize } = db;
   const withRoles = { model: Role, as: 'roles', attributes: ['id', 'name'], through: { attributes: [] } };
   const q = (identifier: string) => sequelize.getQueryInterface().quoteIdentifier(identifier);
@@ -296,9 +297,9 @@ export function createUserRepository(db: Database): UserRepository {
       );
     },
 
+    // A write to one guard row, not SELECT … FOR UPDATE: Galera certifies writes across nodes.
     async lockAdmins(trx) {
-      const p = db.params();
-      await Role.findOne(p.options({ where: { name: p.eq(ADMIN) }, transaction: trx, lock: Transaction.LOCK.UPDATE }));
+      await Guard.increment('version', { where: { name: 'admins' }, transaction: trx });
     },
 
     async anyBcryptHash() {

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+/*
+ * The console in headless Chromium (test/browser): `npm run test:browser`, after the build.
+ * Not part of `npm test`; .ci/run runs it. One file at a time: each starts a server and a browser.
+ */
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    fileParallelism: false,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    projects: [{ extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'] } }],
+  },
+});
