@@ -26,7 +26,7 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'system', include: ['test/system/**/*.test.ts'] } },
-      ...(process.env.TEST_CLUSTER === '1' ? [{ extends: true as const, test: { name: 'cluster', include: ['test/cluster/**/*.test.ts'] } }] : []),
+      ...(process.env.TEST_CLUSTER === '1' ? [{ extends: true as const, test: { name: 'cluster', include: ['test/cluster/**/*.test.ts'], testTimeout: 180_000 } }] : []),
       ...dialects.map((dialect) => ({
         extends: true as const,
         test: {
