@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { AppError } from '../lib/errors.js';
-import { carriesConsoleCookies } from '../features/auth/token-transport.js';
+import { wantsConsoleCookies } from '../features/auth/token-transport.js';
 import { extractAccessToken } from './authenticate.js';
 
 /*
@@ -13,7 +13,8 @@ import { extractAccessToken } from './authenticate.js';
  * Clients that send `Authorization: Bearer` or `x-access-token` are not affected: a browser
  * sends those headers cross-origin only after a CORS preflight that CORS_ORIGINS governs.
  * The console's cookies (features/auth/token-transport.ts) are guarded the same way whatever
- * COOKIE_TRANSPORT says: any request that carries them, or asks for them with Token-Delivery.
+ * COOKIE_TRANSPORT says: they count only on a request with `Token-Delivery: cookie`, and every
+ * such request is checked (a signin asking for them from another origin would be a login CSRF).
  */
 
 export interface CsrfOptions {
@@ -37,7 +38,7 @@ export function csrfGuard({ cookies, allowedOrigins }: CsrfOptions): RequestHand
   const allowed = new Set(allowedOrigins.filter((origin) => origin !== '*'));
   return (req, _res, next) => {
     if (extractAccessToken(req) !== undefined) return next();
-    if (!cookies && !carriesConsoleCookies(req)) return next();
+    if (!cookies && !wantsConsoleCookies(req)) return next();
     const origin = req.headers.origin;
     if (origin !== undefined) {
       if (origin !== 'null' && (allowed.has(origin) || origin === ownOrigin(req))) return next();

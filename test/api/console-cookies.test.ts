@@ -4,8 +4,10 @@ import { enrollTotp, mfaTokenFor, STEP_MS, stepClock } from '../helpers/mfa.js';
 
 /*
  * The console's tokens travel in httpOnly cookies of its own, whatever COOKIE_TRANSPORT says
- * (here it is off, the default): it asks with `Token-Delivery: cookie`. Requests those cookies
- * authenticate are CSRF-guarded (an Origin check). Ordinary clients see the tutorial contract.
+ * (here it is off, the default): it sends `Token-Delivery: cookie` on every call, and the cookies
+ * count only on requests with that header (which CORS does not allow: no other origin's script
+ * can send it). Those requests are CSRF-guarded (an Origin check). Ordinary clients see the
+ * tutorial contract.
  */
 
 const clock = stepClock();
@@ -53,10 +55,28 @@ describe('Token-Delivery: cookie', () => {
     expect(access).not.toMatch(/Secure/);
   });
 
-  it('the cookies authenticate the API, and GET needs no Origin', async () => {
+  it('the cookies authenticate the API with the header, and GET needs no Origin', async () => {
     const cookies = cookieHeader(await consoleSignin(user).expect(200));
-    const me = await app.http().get('/api/users/me').set('Cookie', cookies).expect(200);
+    const me = await app.http().get('/api/users/me').set('Cookie', cookies).set('Token-Delivery', 'cookie').expect(200);
     expect(me.body.username).toBe(user.username);
+  });
+
+  it('without the header the cookies count for nothing: no other script spends the session or reads its tokens', async () => {
+    const cookies = cookieHeader(await consoleSignin(user).expect(200));
+    // A page of an origin in CORS_ORIGINS (a sibling app, same site) using the browser's cookies.
+    const sibling = 'http://localhost:8081';
+    const me = await app.http().get('/api/users/me').set('Cookie', cookies).set('Origin', sibling);
+    expect([me.status, me.body.code]).toEqual([403, 'TOKEN_MISSING']);
+    const refresh = await app.http().post('/api/auth/refreshtoken').set('Cookie', cookies).set('Origin', sibling).send({});
+    expect(refresh.status).toBeGreaterThanOrEqual(400);
+    expect(refresh.status).toBeLessThan(500);
+    expect(JSON.stringify(refresh.body)).not.toMatch(/eyJ/);
+    expect(refresh.headers['set-cookie']).toBeUndefined();
+    // CORS never lets another origin send the header.
+    const preflight = await app.http().options('/api/auth/refreshtoken').set('Origin', sibling).set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'token-delivery');
+    expect(String(preflight.headers['access-control-allow-headers'] ?? '').toLowerCase()).not.toContain('token-delivery');
+    // The console's session is untouched: its refresh token still works, once.
+    await app.http().post('/api/auth/refreshtoken').set('Cookie', cookies).set('Token-Delivery', 'cookie').set('Origin', app.url).send({}).expect(200);
   });
 
   it('refresh from the cookie rotates the cookies and answers no token', async () => {
@@ -67,16 +87,16 @@ describe('Token-Delivery: cookie', () => {
     const fresh = cookieHeader(res);
     expect(fresh).toMatch(/tg_console_access=eyJ/);
     expect(fresh).toMatch(/tg_console_refresh=/);
-    await app.http().get('/api/auth/sessions').set('Cookie', fresh).expect(200);
+    await app.http().get('/api/auth/sessions').set('Cookie', fresh).set('Token-Delivery', 'cookie').expect(200);
   });
 
   it('signout with the cookies ends the session and clears them', async () => {
     const cookies = cookieHeader(await consoleSignin(user).expect(200));
-    const res = await app.http().post('/api/auth/signout').set('Cookie', cookies).set('Origin', app.url).send({}).expect(200);
+    const res = await app.http().post('/api/auth/signout').set('Cookie', cookies).set('Token-Delivery', 'cookie').set('Origin', app.url).send({}).expect(200);
     const cleared = setCookies(res);
     expect(cleared.some((c) => /^tg_console_access=; Path=\/api; Expires=Thu, 01 Jan 1970/.test(c))).toBe(true);
     expect(cleared.some((c) => /^tg_console_refresh=; Path=\/api\/auth; Expires=Thu, 01 Jan 1970/.test(c))).toBe(true);
-    const again = await app.http().post('/api/auth/refreshtoken').set('Cookie', cookies).set('Origin', app.url).send({});
+    const again = await app.http().post('/api/auth/refreshtoken').set('Cookie', cookies).set('Token-Delivery', 'cookie').set('Origin', app.url).send({});
     expect(again.status).toBe(403);
   });
 
@@ -94,7 +114,7 @@ describe('Token-Delivery: cookie', () => {
     clock.advance(STEP_MS);
     expect(res.body.accessToken).toBeUndefined();
     expect(cookieHeader(res)).toMatch(/tg_console_access=eyJ/);
-    await app.http().get('/api/users/me').set('Cookie', cookieHeader(res)).expect(200);
+    await app.http().get('/api/users/me').set('Cookie', cookieHeader(res)).set('Token-Delivery', 'cookie').expect(200);
   });
 });
 
@@ -111,18 +131,32 @@ describe('CSRF: requests with the console cookies that change state', () => {
       .http()
       .post('/api/users/me/password')
       .set('Cookie', cookies)
+      .set('Token-Delivery', 'cookie')
       .set(headers)
-      .type('form')
-      .send(`currentPassword=${encodeURIComponent(someone.password)}&newPassword=a+brand+new+passphrase`);
+      .send({ currentPassword: someone.password, newPassword: 'a brand new passphrase' });
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('CSRF_REJECTED');
     // The old password still works.
     await app.http().post('/api/auth/signin').send({ username: someone.username, password: someone.password }).expect(200);
   });
 
+  it('a form post from another site (which cannot add the header) is not authenticated by them at all', async () => {
+    const someone = await createUser(app);
+    const cookies = cookieHeader(await consoleSignin(someone).expect(200));
+    const res = await app
+      .http()
+      .post('/api/users/me/password')
+      .set('Cookie', cookies)
+      .set('Origin', 'http://localhost:9999')
+      .type('form')
+      .send(`currentPassword=${encodeURIComponent(someone.password)}&newPassword=a+brand+new+passphrase`);
+    expect([res.status, res.body.code]).toEqual([403, 'TOKEN_MISSING']);
+    await app.http().post('/api/auth/signin').send({ username: someone.username, password: someone.password }).expect(200);
+  });
+
   it('are accepted from the server’s own origin', async () => {
     const cookies = cookieHeader(await consoleSignin(user).expect(200));
-    const res = await app.http().post('/api/auth/signout').set('Cookie', cookies).set('Origin', app.url).send({});
+    const res = await app.http().post('/api/auth/signout').set('Cookie', cookies).set('Token-Delivery', 'cookie').set('Origin', app.url).send({});
     expect(res.status).toBe(200);
   });
 
@@ -136,6 +170,20 @@ describe('CSRF: requests with the console cookies that change state', () => {
   it('a header token is not affected by the cookies (no Origin check for it)', async () => {
     const cookies = cookieHeader(await consoleSignin(user).expect(200));
     await app.http().delete('/api/auth/sessions/none').set('Cookie', cookies).set('Origin', 'http://localhost:9999').set('Authorization', `Bearer ${user.accessToken}`).expect(404);
+  });
+});
+
+describe('in production', () => {
+  it('the cookies are Secure even when PUBLIC_URL says http (TLS ends at a proxy)', async () => {
+    const other = await startApp({ database: app.database, env: { NODE_ENV: 'production', PUBLIC_URL: 'http://id.example.test' } });
+    try {
+      const res = await other.http().post('/api/auth/signin').set('Token-Delivery', 'cookie').send({ username: user.username, password: user.password }).expect(200);
+      for (const name of ['tg_console_access', 'tg_console_refresh']) {
+        expect(setCookies(res).find((c) => c.startsWith(`${name}=`))).toMatch(/; HttpOnly; Secure; SameSite=Strict$/);
+      }
+    } finally {
+      await other.close();
+    }
   });
 });
 
@@ -169,8 +217,21 @@ describe('with COOKIE_TRANSPORT=true as well', () => {
         return req.send({ username: user.username, password: user.password }).expect(200);
       };
       const names = (res: { headers: Record<string, unknown> }) => setCookies(res).map((c) => c.split('=')[0]).sort();
-      expect(names(await signin('cookie'))).toEqual(['tg_console_access', 'tg_console_refresh']);
-      expect(names(await signin())).toEqual(['tg_access', 'tg_refresh']);
+      const forConsole = await signin('cookie');
+      const forApp = await signin();
+      expect(names(forConsole)).toEqual(['tg_console_access', 'tg_console_refresh']);
+      expect(names(forApp)).toEqual(['tg_access', 'tg_refresh']);
+      // A browser holding both: each client is served by its own cookies, never by the other's.
+      const someone = await createUser(other);
+      const both = [cookieHeader(forConsole), cookieHeader(await other.http().post('/api/auth/signin').send({ username: someone.username, password: someone.password }).expect(200))].join('; ');
+      const asConsole = await other.http().get('/api/users/me').set('Cookie', both).set('Token-Delivery', 'cookie').expect(200);
+      expect(asConsole.body.username).toBe(user.username);
+      const asApp = await other.http().get('/api/users/me').set('Cookie', both).expect(200);
+      expect(asApp.body.username).toBe(someone.username);
+      // The console's refresh rotates its own token, not the app's.
+      const rotated = await other.http().post('/api/auth/refreshtoken').set('Cookie', both).set('Token-Delivery', 'cookie').set('Origin', other.url).send({}).expect(200);
+      expect(names(rotated)).toEqual(['tg_console_access', 'tg_console_refresh']);
+      await other.http().post('/api/auth/refreshtoken').set('Cookie', both).set('Origin', other.url).send({}).expect(200);
     } finally {
       await other.close();
     }

@@ -8,10 +8,13 @@ import type { TokenPair } from '../sessions/session.service.js';
  * scripts cannot read, for browser clients using `withCredentials`; bodies then carry no token.
  *
  * The console (/console/) always keeps its tokens in cookies of its own, whatever
- * COOKIE_TRANSPORT says: it asks with `Token-Delivery: cookie` on signin, the second factor and
- * refresh. Its cookies are httpOnly, SameSite=Strict, Secure when PUBLIC_URL is https, and sent
- * only to the API under PUBLIC_URL's path. Requests they authenticate are CSRF-guarded
- * (http/csrf.ts) like those of cookie transport.
+ * COOKIE_TRANSPORT says: it sends `Token-Delivery: cookie` on every call. Its cookies are
+ * httpOnly, SameSite=Strict, Secure when PUBLIC_URL is https or in production, and sent only to
+ * the API under PUBLIC_URL's path. They count only on a request with that header: CORS does not
+ * allow it, so only the console's own origin can send it, and no other script (an app on a
+ * sibling origin, the docs page's "Try it out") can spend the console's session or read the
+ * tokens a refresh would answer. Requests with the header are CSRF-guarded (http/csrf.ts) too.
+ * A request with the header uses the console's cookies only, one without it the API cookies only.
  */
 
 export const ACCESS_COOKIE = 'tg_access';
@@ -37,9 +40,9 @@ export interface TokenTransport {
   readonly cookies: boolean;
   /** Sets the cookies in cookie mode or for the console; returns the body to send (then without tokens). */
   deliver<T extends TokenPair>(req: Request, res: Response, result: T): Partial<T>;
-  /** The refresh token from the body, or from its cookie (cookie mode, or the console's). */
+  /** The refresh token from the body, or from its cookie (the console's with Token-Delivery, else cookie mode's). */
   refreshTokenFrom(req: Request, fromBody: string | undefined): string | undefined;
-  /** The access token from its cookie: in cookie mode, or the console's. */
+  /** The access token from its cookie: the console's with Token-Delivery, else cookie mode's. */
   accessTokenFrom(req: Request): string | undefined;
   clear(req: Request, res: Response): void;
 }
@@ -56,7 +59,7 @@ export function wantsConsoleCookies(req: Request): boolean {
   return req.headers[TOKEN_DELIVERY_HEADER]?.toString().trim().toLowerCase() === 'cookie';
 }
 
-/** Whether the request carries the console's credentials, or asks for them: CSRF-guarded. */
+/** Whether the request carries the console's cookies, or asks for them: signout clears them. */
 export function carriesConsoleCookies(req: Request): boolean {
   return wantsConsoleCookies(req) || readCookie(req, CONSOLE_ACCESS_COOKIE) !== undefined || readCookie(req, CONSOLE_REFRESH_COOKIE) !== undefined;
 }
@@ -75,7 +78,7 @@ export function createTokenTransport(options: TokenTransportOptions): TokenTrans
   const prefix = publicUrl.pathname.replace(/\/+$/, '');
   const accessCookie: CookieOptions = { ...base, path: prefix || '/' };
   const refreshCookie: CookieOptions = { ...base, path: `${prefix}${REFRESH_COOKIE_PATH}` };
-  const consoleBase: CookieOptions = { httpOnly: true, sameSite: 'strict', secure: publicUrl.protocol === 'https:' };
+  const consoleBase: CookieOptions = { httpOnly: true, sameSite: 'strict', secure: options.secure || publicUrl.protocol === 'https:' };
   const consoleAccess: CookieOptions = { ...consoleBase, path: `${prefix}/api` };
   const consoleRefresh: CookieOptions = { ...consoleBase, path: `${prefix}${REFRESH_COOKIE_PATH}` };
 
@@ -96,11 +99,13 @@ export function createTokenTransport(options: TokenTransportOptions): TokenTrans
 
     refreshTokenFrom(req, fromBody) {
       if (fromBody) return fromBody;
-      return (options.cookies ? readCookie(req, REFRESH_COOKIE) : undefined) ?? readCookie(req, CONSOLE_REFRESH_COOKIE);
+      if (wantsConsoleCookies(req)) return readCookie(req, CONSOLE_REFRESH_COOKIE);
+      return options.cookies ? readCookie(req, REFRESH_COOKIE) : undefined;
     },
 
     accessTokenFrom(req) {
-      return (options.cookies ? readCookie(req, ACCESS_COOKIE) : undefined) ?? readCookie(req, CONSOLE_ACCESS_COOKIE);
+      if (wantsConsoleCookies(req)) return readCookie(req, CONSOLE_ACCESS_COOKIE);
+      return options.cookies ? readCookie(req, ACCESS_COOKIE) : undefined;
     },
 
     clear(req, res) {
