@@ -155,14 +155,16 @@ function sequelizeOptions(dialect: Dialect, logger: Logger): Options {
 }
 
 /*
- * Errors after which the whole transaction may simply run again: deadlocks, lock wait timeouts,
- * serialization failures (PostgreSQL 40001/40P01) and Galera's certification failures, which
- * MariaDB reports at COMMIT (or at the next statement) as a deadlock, error 1213.
+ * Errors after which the whole transaction may simply run again: deadlocks, serialization
+ * failures (PostgreSQL 40001/40P01) and Galera's certification failures, which MariaDB reports at
+ * COMMIT (or at the next statement) as a deadlock, error 1213. Not a lock wait timeout: it comes
+ * after innodb_lock_wait_timeout (50 s by default) of waiting, and each retry could wait as long
+ * again, long after the client gave up.
  */
-const retryableCodes = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', '40001', '40P01']);
+const retryableCodes = new Set(['ER_LOCK_DEADLOCK', '40001', '40P01']);
 
 /** Attempts of one transaction, and the base of the jittered pause between them. */
-export const TRANSACTION_ATTEMPTS = 5;
+const TRANSACTION_ATTEMPTS = 5;
 const RETRY_BASE_MS = 10;
 
 export function isRetryableTransactionError(error: unknown): boolean {

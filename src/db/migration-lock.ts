@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DataTypes, QueryTypes, UniqueConstraintError } from 'sequelize';
 import type { Logger } from '../lib/logger.js';
-import type { Database } from './database.js';
+import { isRetryableTransactionError, type Database } from './database.js';
 
 /*
  * Migrations run one process at a time, across instances: the process that inserts the single
@@ -61,7 +61,7 @@ export async function withMigrationLock<T>(
       return true;
     } catch (error) {
       // Held already; or, on Galera, another node's insert won certification (a deadlock error).
-      if (!(error instanceof UniqueConstraintError) && !isConflict(error)) throw error;
+      if (!(error instanceof UniqueConstraintError) && !isRetryableTransactionError(error)) throw error;
     }
     const taken = await run(
       `UPDATE ${table} SET ${q('owner')} = $1, ${q('expiresAt')} = $2 WHERE ${q('id')} = 1 AND ${q('expiresAt')} < $3`,
@@ -94,9 +94,4 @@ export async function withMigrationLock<T>(
     // Nothing was ever applied (a refused adoption): leave the database exactly as it was.
     if (!(await qi.tableExists(untouchedUnless))) await qi.dropTable(MIGRATION_LOCK_TABLE).catch(() => undefined);
   }
-}
-
-function isConflict(error: unknown): boolean {
-  const parent = (error as { parent?: { code?: unknown; errno?: unknown } } | undefined)?.parent;
-  return parent?.errno === 1213 || parent?.code === 'ER_LOCK_DEADLOCK' || parent?.code === '40001';
 }

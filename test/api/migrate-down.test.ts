@@ -70,6 +70,7 @@ describe('migrate down', () => {
 
     const ready = await app.http().get('/readyz').expect(503);
     expect(ready.body.code).toBe('SCHEMA_BEHIND');
+    expect(ready.body.pending).toEqual(names.slice(2));
     expect(ready.headers['retry-after']).toBe('5');
 
     const up = await cli(['migrate']);

@@ -46,7 +46,8 @@ export function healthRoutes(ping: () => Promise<void>, pendingMigrations: () =>
           throw new AppError('NOT_READY', undefined, { cause: error, headers: { 'Retry-After': '5' } });
         }
         if (pending.length > 0) {
-          throw new AppError('SCHEMA_BEHIND', `pending migrations: ${pending.join(', ')}`, { headers: { 'Retry-After': '5' } });
+          // The names go in the body: a 5xx answer carries the catalog's message, never one of ours.
+          throw new AppError('SCHEMA_BEHIND', undefined, { body: { pending }, headers: { 'Retry-After': '5' } });
         }
         return { status: 'ready', database: 'up' };
       },
