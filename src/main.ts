@@ -58,7 +58,7 @@ async function serve(runtime: Runtime): Promise<void> {
   server.listen({ port: config.http.port, host: config.http.host }, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.http.port;
-    const url = `http://${config.http.host ?? 'localhost'}:${port}`;
+    const url = `http://${localName(config.http.host)}:${port}`;
     const docs = config.docs.enabled ? `; API docs: ${url}/api/docs` : '';
     logger.info({ port, database: db.dialect, url }, `Tokengate is listening on port ${port}: ${url} (${db.dialect})${docs}`);
   });
@@ -130,4 +130,10 @@ if (runtime.config.process.workers > 1 && cluster.isPrimary) {
   // Workers start after the primary migrated; a single process migrates itself.
   if (cluster.isPrimary) await migrate(runtime);
   await serve(runtime);
+}
+
+/** A name to reach the server on this machine: localhost for every interface, IPv6 in brackets. */
+function localName(host: string | undefined): string {
+  if (host === undefined || host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }

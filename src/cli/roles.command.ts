@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { newRoleSchema } from '../features/roles/role.routes.js';
+import { newRoleSchema } from '../features/roles/role.schemas.js';
 import { parseBody } from '../lib/validation.js';
 import { print, printJson } from './cli-runtime.js';
 import { CLI_ACTOR, withServices } from './services.js';

@@ -33,8 +33,8 @@ const escapeHtml = (text: string) =>
 
 export interface ConsoleOptions {
   appName: string;
-  /** PUBLIC_URL: the page's <base> follows its path (a proxy may serve Tokengate under a prefix). */
-  publicUrl: string;
+  /** PUBLIC_URL's path ('' at the root): the page's <base> follows it (a proxy may serve Tokengate under a prefix). */
+  prefix: string;
   dir?: string;
 }
 
@@ -42,9 +42,9 @@ export interface ConsoleOptions {
  * The console's files: hashed assets (cached for a year), and the page itself for every other
  * path without a file extension (the app's own routes: /console/verify-email, /console/account…).
  */
-export function consoleAssets({ appName, publicUrl, dir = CONSOLE_DIR }: ConsoleOptions): RequestHandler[] {
+export function consoleAssets({ appName, prefix, dir = CONSOLE_DIR }: ConsoleOptions): RequestHandler[] {
   const files = express.static(dir, { index: false, fallthrough: true, maxAge: '365d', immutable: true });
-  const base = `${new URL(publicUrl).pathname.replace(/\/+$/, '')}${CONSOLE_PATH}/`;
+  const base = `${prefix}${CONSOLE_PATH}/`;
   let page: string | undefined;
   const indexPage = () => {
     const file = path.join(dir, 'index.html');
@@ -60,7 +60,7 @@ export function consoleAssets({ appName, publicUrl, dir = CONSOLE_DIR }: Console
         void files(req, res, next);
       } else if (req.originalUrl.split('?')[0] === CONSOLE_PATH) {
         // /console → /console/, so that the page's relative URLs resolve.
-        res.redirect(301, `${base}${req.originalUrl.slice(CONSOLE_PATH.length)}`);
+        res.redirect(308, `${base}${req.originalUrl.slice(CONSOLE_PATH.length)}`);
       } else if (path.extname(req.path) !== '') {
         next();
       } else {

@@ -21,7 +21,7 @@ export interface RouteGuards {
   requireSecondFactor: RequestHandler;
 }
 
-/** How tokens travel for API clients: in bodies, or in cookies with COOKIE_TRANSPORT=true. */
+/** How tokens travel: in bodies, or in cookies with COOKIE_TRANSPORT=true; the console's in cookies of its own. */
 export function tokenTransport(config: Config): TokenTransport {
   return createTokenTransport({
     cookies: config.sessions.cookies,

@@ -73,7 +73,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
   const takesBody = (route: RouteDefinition) => route.method !== 'get';
   registerRoutes(app, routes.filter((route) => !takesBody(route)), middleware);
   if (deps.config.docs.enabled) app.use(DOCS_ASSETS_PATH, ...docsAssets(publicPath(deps.config)));
-  app.use(CONSOLE_PATH, ...consoleAssets({ appName: deps.config.mail.appName, publicUrl: deps.config.mail.publicUrl }));
+  app.use(CONSOLE_PATH, ...consoleAssets({ appName: deps.config.mail.appName, prefix: publicPath(deps.config) }));
   app.use(bodyParsers());
   registerRoutes(app, routes.filter(takesBody), middleware);
 }

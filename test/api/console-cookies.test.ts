@@ -255,7 +255,7 @@ describe('the console pages', () => {
   );
 
   it('/console redirects to /console/', async () => {
-    const res = await app.http().get('/console').expect(301);
+    const res = await app.http().get('/console').expect(308);
     expect(res.headers.location).toBe('/console/');
   });
 

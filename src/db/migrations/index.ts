@@ -8,7 +8,7 @@ import { usernameSkeletonsSchema } from './0008-username-skeletons.js';
 import { guardsSchema } from './0009-guards.js';
 import type { Migration } from './migration.js';
 
-/** Every migration, in order. New ones are appended; applied ones are never edited. */
+/** Every migration, in order. New ones are appended; the `up` of an applied one is never edited. */
 export const migrations: Migration[] = [
   tutorialSchema,
   sessionsSchema,

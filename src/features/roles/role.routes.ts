@@ -3,12 +3,8 @@ import { errors, messageBody } from '../../lib/responses.js';
 import { defineRoute, type RouteDefinition } from '../../lib/route.js';
 import { ADMIN } from '../../lib/roles.js';
 import { contextOf } from '../../lib/request-context.js';
-import { stringField, strictBodyObject } from '../../lib/validation.js';
+import { newRoleSchema } from './role.schemas.js';
 import type { RoleService } from './role.service.js';
-
-export const ROLE_NAME_RULE = 'name must be 2 to 32 lowercase letters, digits, "_" or "-", starting with a letter';
-const roleName = stringField('name').regex(/^[a-z][a-z0-9_-]{1,31}$/, { error: ROLE_NAME_RULE });
-export const newRoleSchema = strictBodyObject({ name: roleName });
 
 const role = z
   .object({ id: z.number().int(), name: z.string(), builtin: z.boolean(), users: z.number().int() })
