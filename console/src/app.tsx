@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type User } from './api';
+import { api, ApiFailure, type User } from './api';
 import { AccountPage } from './pages/account';
 import { AuditPage } from './pages/audit';
 import { ForgotPage, ResetPage } from './pages/password';
@@ -34,7 +34,15 @@ export function App() {
   }, []);
 
   const signOut = async () => {
-    await api('POST', 'api/auth/signout', {}).catch(() => undefined);
+    try {
+      await api('POST', 'api/auth/signout', {});
+    } catch (failure) {
+      // Refused as not signed in: the session had ended already. Anything else: say so, and stay.
+      if (!(failure instanceof ApiFailure && (failure.status === 401 || failure.status === 403))) {
+        setError(failure);
+        return;
+      }
+    }
     setMe(null);
     navigate('signin');
   };

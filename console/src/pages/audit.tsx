@@ -18,7 +18,11 @@ interface AuditEvent {
 const FILTERS = ['type', 'userId', 'from', 'to'] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
 
-const isoOrEmpty = (local: string) => (local ? new Date(local).toISOString() : '');
+/** The API's form of a datetime-local value; a hand-edited one that is no date filters nothing. */
+function isoOrEmpty(local: string): string {
+  const date = new Date(local);
+  return local && !Number.isNaN(date.getTime()) ? date.toISOString() : '';
+}
 
 /** Administration: the audit log, newest first, with filters and pages; the state lives in the URL. */
 export function AuditPage({ params }: { params: URLSearchParams }) {

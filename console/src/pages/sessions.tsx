@@ -18,8 +18,11 @@ export function SessionsSection() {
   const end = (ids: string[], question: string) => {
     if (!window.confirm(question)) return;
     void run(async () => {
-      for (const id of ids) await api('DELETE', `api/auth/sessions/${encodeURIComponent(id)}`);
+      // Every one is tried, and the list shows what is left, even when one of them failed.
+      const ended = await Promise.allSettled(ids.map((id) => api('DELETE', `api/auth/sessions/${encodeURIComponent(id)}`)));
       sessions.reload();
+      const failed = ended.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     });
   };
   const others = sessions.data?.filter((s) => !s.current) ?? [];
