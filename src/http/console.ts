@@ -14,9 +14,9 @@ import { AppError } from '../lib/errors.js';
 export const CONSOLE_PATH = '/console';
 
 /** dist/console, from src/http (tests) and dist/http (the built server) alike. */
-export const CONSOLE_DIR = fileURLToPath(new URL('../../dist/console', import.meta.url));
+const CONSOLE_DIR = fileURLToPath(new URL('../../dist/console', import.meta.url));
 
-export const CONSOLE_CSP = [
+const CONSOLE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
