@@ -5,8 +5,16 @@ import { Writable } from 'node:stream';
 import { simpleParser } from 'mailparser';
 import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrator.js';
+import { createSmtpTransport } from '../../src/features/mail/mail-transport.js';
+import { createMailService } from '../../src/features/mail/mail.service.js';
+import { createOutboxRepository } from '../../src/features/mail/outbox.repository.js';
 import { createPasswordHasher } from '../../src/features/passwords/password-hasher.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { createUser, startApp, uniqueName, type TestApp } from '../helpers/app.js';
+import { createTestDatabase } from '../helpers/databases.js';
 import { outboxSettled } from '../helpers/mail.js';
 import { startMailbox, type Mailbox } from '../helpers/mailbox.js';
 
@@ -67,6 +75,39 @@ describe('the outbox', () => {
     } finally {
       await b.close();
       await a.close();
+    }
+  });
+
+  it('a message claimed by a run that lost the database goes out at the next run, not when its lease runs out', async () => {
+    const logger = createLogger({ level: 'silent' });
+    const database = await createTestDatabase();
+    const db = createDatabase(database.url, logger);
+    try {
+      await migrateToLatest(db, logger);
+      const outbox = createOutboxRepository(db);
+      // A failover right after the claim committed: composing the message (its link's token is
+      // written then) fails, and so does recording the retry, on the connection that died.
+      let down = false;
+      const lost = () => new Error('Connection lost: The server closed the connection.');
+      const mail = createMailService({
+        outbox: { ...outbox, retryAt: (...args) => (down ? Promise.reject(lost()) : outbox.retryAt(...args)) },
+        transport: createSmtpTransport(mailbox.url, 'Tokengate <no-reply@localhost>'),
+        compose: () => (down ? Promise.reject(lost()) : Promise.resolve({ message: { subject: 'After the failover', text: 'hello', html: '<p>hello</p>', links: [] } })),
+        clock: systemClock,
+        logger,
+      });
+      const recipient = `${uniqueName('failover')}@example.test`;
+      expect(await mail.queue({ purpose: 'test', recipient })).toBe(true);
+      down = true;
+      await expect(mail.deliver()).rejects.toThrow(/Connection lost/);
+      down = false;
+      // The lease (leaseMs) is two minutes; the database is back now, and so is the message.
+      expect(await mail.deliver()).toEqual({ sent: 1, dropped: 0, failed: 0, retried: 0 });
+      expect((await mailbox.next(recipient)).subject).toBe('After the failover');
+      mail.close();
+    } finally {
+      await db.close();
+      await database.drop();
     }
   });
 

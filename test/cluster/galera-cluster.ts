@@ -65,7 +65,19 @@ function tail(file: string, lines = 40): string {
   }
 }
 
-export async function startGaleraCluster(dir: string): Promise<GaleraCluster> {
+/** No client call to a node, nor a state transfer, may wait longer than this. */
+const SQL_TIMEOUT_MS = 20_000;
+const INSTALL_TIMEOUT_MS = 60_000;
+
+/** `progress` hears what the start does and how long each step took. */
+export async function startGaleraCluster(dir: string, progress: (line: string) => void = () => undefined): Promise<GaleraCluster> {
+  const began = Date.now();
+  const step = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    const start = Date.now();
+    const result = await work();
+    progress(`  cluster: ${what} in ${((Date.now() - start) / 1000).toFixed(1)} s (+${((Date.now() - began) / 1000).toFixed(1)} s)`);
+    return result;
+  };
   const template = readFileSync(path.join(DEPLOY, 'galera.cnf'), 'utf8');
   const ports = await Promise.all(Array.from({ length: 3 }, async () => ({ sql: await freePort(), galera: await freePort(), ist: await freePort(), sst: await freePort() })));
   const peers = ports.map((p) => `127.0.0.1:${p.galera}`).join(',');
@@ -100,7 +112,12 @@ export async function startGaleraCluster(dir: string): Promise<GaleraCluster> {
       port: p.sql,
       address: `127.0.0.1:${p.sql}`,
       sql: async (statement: string) =>
-        (await run('mariadb', [`--defaults-file=${cnf}`, '--protocol=socket', `--socket=${socket}`, '-uroot', '-N', '-B', '-e', statement])).stdout,
+        (
+          await run('mariadb', [`--defaults-file=${cnf}`, '--protocol=socket', `--socket=${socket}`, '-uroot', '-N', '-B', '-e', statement], {
+            timeout: SQL_TIMEOUT_MS,
+            killSignal: 'SIGKILL',
+          })
+        ).stdout,
       log: () => tail(path.join(datadir, 'error.log')),
       cnf,
       datadir,
@@ -112,16 +129,23 @@ export async function startGaleraCluster(dir: string): Promise<GaleraCluster> {
 
   async function startNode(node: (typeof nodes)[number], first: boolean): Promise<void> {
     node.process = spawn('mariadbd', [...serverArgs(node), ...(first ? ['--wsrep-new-cluster'] : [])], { stdio: 'ignore' });
-    await waitFor(`${node.name} was not synced`, synced(node), 90, () => node.log());
+    await step(`${node.name} ${first ? 'bootstrapped' : 'joined (state transfer)'} and synced`, () =>
+      waitFor(`${node.name} was not synced`, synced(node), 90, () => node.log()),
+    );
   }
 
   let haproxy: ChildProcess | undefined;
   const stopped = (child: ChildProcess) =>
     child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
   async function stop(): Promise<void> {
-    haproxy?.kill('SIGTERM');
+    haproxy?.kill('SIGKILL');
     for (const node of nodes) node.process?.kill('SIGKILL');
-    await Promise.all([haproxy, ...nodes.map((n) => n.process)].filter((c): c is ChildProcess => c !== undefined).map(stopped));
+    const children = [haproxy, ...nodes.map((n) => n.process)].filter((c): c is ChildProcess => c !== undefined);
+    // SIGKILL cannot be ignored, but a process in uninterruptible I/O exits late: do not wait forever.
+    const all = Promise.all(children.map(stopped)).then(() => true);
+    if (!(await Promise.race([all, sleep(10_000).then(() => false)]))) {
+      progress(`  cluster: processes still running 10 s after SIGKILL: ${children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => c.pid).join(', ')}`);
+    }
   }
   try {
     return await startAll();
@@ -134,13 +158,13 @@ export async function startGaleraCluster(dir: string): Promise<GaleraCluster> {
   async function startAll(): Promise<GaleraCluster> {
     const [first, ...joiners] = nodes;
     if (!first) throw new Error('no nodes');
-    await run('mariadb-install-db', [
+    await step('mariadb-install-db', () => run('mariadb-install-db', [
       `--defaults-file=${first.cnf}`,
       ...(asRoot ? ['--user=mysql'] : []),
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
       `--datadir=${first.datadir}`,
-    ]);
+    ], { timeout: INSTALL_TIMEOUT_MS, killSignal: 'SIGKILL' }));
     await startNode(first, true);
     await first.sql(
       [
@@ -169,11 +193,19 @@ export async function startGaleraCluster(dir: string): Promise<GaleraCluster> {
     haproxy.stdout?.on('data', (d: Buffer) => (haproxyOutput += d.toString()));
     haproxy.stderr?.on('data', (d: Buffer) => (haproxyOutput += d.toString()));
     const front = `127.0.0.1:${haproxyPort}`;
-    await waitFor(
-      'HAProxy did not forward to node1',
-      async () => (await run('mariadb', ['--no-defaults', '-h127.0.0.1', `-P${haproxyPort}`, `-u${DB_USER}`, `-p${DB_PASSWORD}`, '-N', '-e', 'SELECT @@wsrep_node_name'])).stdout.trim() === 'node1',
-      30,
-      () => haproxyOutput,
+    await step('HAProxy forwards to node1', () =>
+      waitFor(
+        'HAProxy did not forward to node1',
+        async () =>
+          (
+            await run('mariadb', ['--no-defaults', '-h127.0.0.1', `-P${haproxyPort}`, `-u${DB_USER}`, `-p${DB_PASSWORD}`, '--connect-timeout=2', '-N', '-e', 'SELECT @@wsrep_node_name'], {
+              timeout: 5_000,
+              killSignal: 'SIGKILL',
+            })
+          ).stdout.trim() === 'node1',
+        30,
+        () => haproxyOutput,
+      ),
     );
 
     return {

@@ -6,6 +6,7 @@ import { TEST_SECRET } from '../helpers/app.js';
 import { startMailbox, type Mailbox } from '../helpers/mailbox.js';
 import { startServer, type ServerProcess } from '../helpers/processes.js';
 import { DB_NAME, DB_PASSWORD, DB_USER, startGaleraCluster, type GaleraCluster } from './galera-cluster.js';
+import { createTimeline } from './timeline.js';
 
 /*
  * Past one machine (DESIGN.md section 13, docs/deploy.md): a 3-node Galera cluster behind
@@ -20,6 +21,22 @@ const FAILURE_WINDOW_MS = 15_000;
 const LOAD_BEFORE_KILL_MS = 5_000;
 const LOAD_AFTER_KILL_MS = 25_000;
 const WORKERS = 4;
+/**
+ * One request's bound: a request that hangs is a failure, recorded when it gives up, so one that
+ * hangs from the kill on lands at the end of the failure window. The slowest that succeed wait
+ * out Galera's eviction of the dead node (evs.suspect_timeout, 5 s): about 7 s under load.
+ */
+const REQUEST_TIMEOUT_MS = FAILURE_WINDOW_MS;
+/**
+ * How long the verification mails may take, all together, once the load has stopped: a message
+ * whose sender lost the database is sent again at its next run (mail poll 5 s), one whose
+ * attempt failed and was recorded at its first retry (10 s).
+ */
+const MAIL_WAIT_MS = 30_000;
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
+const timeline = createTimeline(print);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tokengate-galera-'));
 let cluster: GaleraCluster;
@@ -28,7 +45,7 @@ let a: ServerProcess;
 let b: ServerProcess;
 
 beforeAll(async () => {
-  cluster = await startGaleraCluster(dir);
+  cluster = await timeline.phase('cluster start (3 nodes, HAProxy)', 150_000, () => startGaleraCluster(dir, print));
   mailbox = await startMailbox();
   const env = (host: string, name: string) => ({
     DATABASE_URL: `mysql://${DB_USER}:${DB_PASSWORD}@${host}/${DB_NAME}`,
@@ -42,18 +59,32 @@ beforeAll(async () => {
     HASH_MAX_WAIT: '60s',
   });
   // Both start at once on the empty database: the migration lock lets one migrate.
-  [a, b] = await Promise.all([
-    startServer({ cwd: dir, env: env(cluster.front, 'a') }),
-    startServer({ cwd: dir, env: env(cluster.nodes[1]!.address, 'b') }),
-  ]);
+  [a, b] = await timeline.phase('instances A and B start', 25_000, () =>
+    Promise.all([
+      startServer({ cwd: dir, env: env(cluster.front, 'a') }),
+      startServer({ cwd: dir, env: env(cluster.nodes[1]!.address, 'b') }),
+    ]),
+  );
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all([a?.stop('SIGTERM'), b?.stop('SIGTERM')]);
-  await cluster?.stop();
-  await mailbox?.stop();
+  print(timeline.report());
+  await timeline.phase('teardown', 25_000, async () => {
+    await Promise.all([a, b].map((server) => server && stopWithin(server, 10_000)));
+    await cluster?.stop();
+    await mailbox?.stop();
+  });
   rmSync(dir, { recursive: true, force: true });
-});
+}, 30_000);
+
+/** SIGTERM, and SIGKILL if it has not exited after `ms` (its graceful shutdown hung). */
+async function stopWithin(server: ServerProcess, ms: number): Promise<void> {
+  const exited = server.stop('SIGTERM');
+  const hung = await Promise.race([exited.then(() => false), sleep(ms).then(() => true)]);
+  if (!hung) return;
+  print(`cluster test: an instance did not exit within ${ms / 1000} s of SIGTERM; killing it. Its last output:\n${server.output().slice(-2000)}`);
+  await server.stop('SIGKILL');
+}
 
 interface Outcome {
   at: number;
@@ -75,19 +106,62 @@ async function call(instance: 'A' | 'B', op: string, path: string, options: { bo
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (options.token) headers['x-access-token'] = options.token;
   let answer: Answer;
+  const record = timeline.request(instance, op);
   try {
     const res = await fetch(`${instances()[instance].url}${path}`, {
       method: options.method ?? (options.body ? 'POST' : 'GET'),
       headers,
       body: options.body ? JSON.stringify(options.body) : undefined,
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     answer = { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, unknown> };
+    const code = answer.body.code;
+    record.done(res.status, res.status === 200 ? undefined : typeof code === 'string' ? code : undefined);
   } catch (error) {
     answer = { status: (error as Error).name, body: {} };
+    record.done(answer.status, (error as Error).message);
   }
   outcomes.push({ at: Date.now(), instance, op, ok: answer.status === 200, status: answer.status });
   return answer;
+}
+
+/** Waits up to MAIL_WAIT_MS for every acknowledged signup's verification mail; names the missing ones. */
+async function allMailsArrive(killedAt: number): Promise<void> {
+  const deadline = Date.now() + MAIL_WAIT_MS;
+  const missing = () => acknowledged.signups.filter((u) => mailbox.to(`${u}@example.test`).length === 0);
+  while (missing().length > 0 && Date.now() < deadline) await sleep(100);
+  const left = missing();
+  if (left.length === 0) return;
+  const mailLog = (server: ServerProcess) =>
+    server
+      .output()
+      .split('\n')
+      .filter((line) => /mail/i.test(line) && /warn|error|fail/i.test(line))
+      .slice(-5)
+      .join('\n');
+  throw new Error(
+    `${left.length} verification mails did not arrive within ${MAIL_WAIT_MS / 1000} s: ` +
+      left.map((u) => `${u} (acknowledged ${((acknowledgedAt.get(u)! - killedAt) / 1000).toFixed(1)} s after the kill)`).join(', ') +
+      `\nmail warnings of A:\n${mailLog(a)}\nmail warnings of B:\n${mailLog(b)}`,
+  );
+}
+
+/** How many messages an instance released from the claims of its failed runs (its log says so). */
+const released = (server: ServerProcess) =>
+  server
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('mail claimed by a failed run released'))
+    .reduce((sum, line) => sum + Number(/"released":(\d+)/.exec(line)?.[1] ?? 0), 0);
+
+/** The `n` slowest requests so far: instance, operation, duration, when it started. */
+function slowestRequests(n: number): string {
+  return [...timeline.requests]
+    .filter((r) => r.end !== undefined)
+    .sort((x, y) => y.end! - y.start - (x.end! - x.start))
+    .slice(0, n)
+    .map((r) => `${r.instance} ${r.op} ${r.end! - r.start} ms (${r.status}, started ${timeline.stamp(r.start)})`)
+    .join(', ');
 }
 
 /** The session id (`sid`) of an access token. */
@@ -135,11 +209,17 @@ async function revocationDelay(from: 'A' | 'B', to: 'A' | 'B'): Promise<number> 
   expect((await call(from, 'signout', '/api/auth/signout', { body: {}, token: accessToken })).status).toBe(200);
   const signedOut = Date.now();
   for (;;) {
-    const res = await fetch(`${instances()[to].url}/api/test/user`, { headers: { 'x-access-token': accessToken } });
+    // Not an outcome of the load: a 401 is the answer this waits for.
+    const record = timeline.request(to, 'protected after signout');
+    const res = await fetch(`${instances()[to].url}/api/test/user`, {
+      headers: { 'x-access-token': accessToken },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    record.done(res.status);
     if (res.status === 401) return Date.now() - signedOut;
     expect(res.status).toBe(200);
     if (Date.now() - signedOut > 10_000) return Date.now() - signedOut;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 
@@ -149,39 +229,50 @@ describe('two instances on a 3-node Galera cluster behind HAProxy', () => {
     let running = true;
     const readiness = (async () => {
       while (running) {
+        const record = timeline.request('A', 'readyz');
         const res = await fetch(`${a.url}/readyz`, { signal: AbortSignal.timeout(5_000) }).catch((e: Error) => ({ status: e.name }));
+        record.done(res.status);
         ready.push({ at: Date.now(), status: res.status });
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        await sleep(250);
       }
     })();
     const workers = Array.from({ length: WORKERS }, async (_, worker) => {
       for (let round = 0; running; round++) await life(worker, round);
     });
 
-    await new Promise((resolve) => setTimeout(resolve, LOAD_BEFORE_KILL_MS));
+    await timeline.phase('load before the kill', LOAD_BEFORE_KILL_MS + 5_000, () => sleep(LOAD_BEFORE_KILL_MS));
     const before = outcomes.length;
     const killedAt = Date.now();
+    print(`cluster test ${timeline.stamp(killedAt)}: SIGKILL to node1`);
     cluster.kill(cluster.nodes[0]!);
-    await new Promise((resolve) => setTimeout(resolve, LOAD_AFTER_KILL_MS));
+    await timeline.phase('load after the kill', LOAD_AFTER_KILL_MS + 5_000, () => sleep(LOAD_AFTER_KILL_MS));
     running = false;
-    await Promise.all([...workers, readiness]);
+    // Each worker ends the round it is in: a few requests, each bounded by REQUEST_TIMEOUT_MS.
+    await timeline.phase('workers finish their rounds', 2 * REQUEST_TIMEOUT_MS, () => Promise.all([...workers, readiness]));
 
     const failures = outcomes.filter((o) => !o.ok);
     const offsets = failures.map((o) => o.at - killedAt);
     const notReady = ready.filter((r) => r.status !== 200).map((r) => r.at - killedAt);
     const afterWindow = outcomes.filter((o) => o.at - killedAt > FAILURE_WINDOW_MS);
-    const delays = { AtoB: await revocationDelay('A', 'B'), BtoA: await revocationDelay('B', 'A') };
-    const served = await cluster.nodes[1]!.sql("SHOW STATUS LIKE 'wsrep_cluster_size'");
+    const delays = await timeline.phase('revocation delays', 40_000, async () => ({
+      AtoB: await revocationDelay('A', 'B'),
+      BtoA: await revocationDelay('B', 'A'),
+    }));
     const migrated = [a, b].filter((server) => /database migrated/.test(server.output()));
-
-    const users = new Set((await cluster.nodes[1]!.sql(`SELECT username FROM ${DB_NAME}.users`)).split('\n').filter(Boolean));
-    const revoked = new Set((await cluster.nodes[2]!.sql(`SELECT sessionId FROM ${DB_NAME}.revocations`)).split('\n').filter(Boolean));
+    const { served, users, revoked } = await timeline.phase('what the surviving nodes hold', 20_000, async () => ({
+      served: await cluster.nodes[1]!.sql("SHOW STATUS LIKE 'wsrep_cluster_size'"),
+      users: new Set((await cluster.nodes[1]!.sql(`SELECT username FROM ${DB_NAME}.users`)).split('\n').filter(Boolean)),
+      revoked: new Set((await cluster.nodes[2]!.sql(`SELECT sessionId FROM ${DB_NAME}.revocations`)).split('\n').filter(Boolean)),
+    }));
     const lostSignups = acknowledged.signups.filter((u) => !users.has(u));
     const lostSignouts = acknowledged.signouts.filter((sid) => !revoked.has(sid));
 
     // Every acknowledged signup's verification mail arrives; a message may go out twice only
     // when its sender lost the database between sending it and recording that it was sent.
-    for (const username of acknowledged.signups) await mailbox.next(`${username}@example.test`, 30_000);
+    const mailsStarted = Date.now();
+    await timeline.phase('verification mails arrive', MAIL_WAIT_MS + 5_000, () => allMailsArrive(killedAt));
+    const mailDelays = acknowledged.signups.map((u) => ({ u, ms: mailbox.to(`${u}@example.test`)[0]!.at - acknowledgedAt.get(u)! }));
+    const slowestMail = mailDelays.reduce((x, y) => (y.ms > x.ms ? y : x), { u: '', ms: 0 });
     const doubled = acknowledged.signups.filter((u) => mailbox.to(`${u}@example.test`).length > 1);
     const doubledLate = doubled.filter((u) => acknowledgedAt.get(u)! - killedAt > FAILURE_WINDOW_MS);
 
@@ -192,6 +283,9 @@ describe('two instances on a 3-node Galera cluster behind HAProxy', () => {
         `  requests: ${outcomes.length} (${before} before the kill), acknowledged signups ${acknowledged.signups.length}, acknowledged signouts ${acknowledged.signouts.length}`,
         `  lost after the kill: ${lostSignups.length} signups, ${lostSignouts.length} signouts`,
         `  verification mails: every acknowledged signup's arrived; sent twice: ${doubled.length} (${doubledLate.length} of signups after the window)`,
+        `  slowest verification mail: ${seconds(slowestMail.ms)} after its signup (acknowledged ${seconds(acknowledgedAt.get(slowestMail.u)! - killedAt)} after the kill); waited ${seconds(Date.now() - mailsStarted)} for them`,
+        `  messages claimed by a mail run that lost the database, released at the next run: A ${released(a)}, B ${released(b)}`,
+        `  slowest requests: ${slowestRequests(3)}`,
         `  failed requests: ${failures.length}` +
           (failures.length ? `, from ${seconds(Math.min(...offsets))} to ${seconds(Math.max(...offsets))} after the kill` : '') +
           (failures.length ? ` (${[...new Set(failures.map((f) => `${f.instance} ${f.op} ${f.status}`))].join(', ')})` : ''),
@@ -219,6 +313,6 @@ describe('two instances on a 3-node Galera cluster behind HAProxy', () => {
     }
     expect(delays.AtoB).toBeLessThan(5_000);
     expect(delays.BtoA).toBeLessThan(5_000);
-    for (const server of [a, b]) expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    for (const server of [a, b]) expect((await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(5_000) })).status).toBe(200);
   });
 });

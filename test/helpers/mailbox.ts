@@ -19,6 +19,8 @@ export interface ReceivedMail {
   /** Every link in the text part. */
   links: string[];
   parsed: ParsedMail;
+  /** When it arrived (Date.now()). */
+  at: number;
 }
 
 export interface Mailbox {
@@ -46,6 +48,7 @@ function toMail(parsed: ParsedMail, envelopeTo: string[]): ReceivedMail {
     token,
     links,
     parsed,
+    at: Date.now(),
   };
 }
 

@@ -106,6 +106,21 @@ export function createMailService({ outbox, transport, compose, clock, logger, t
   const listeners: Array<() => void> = [];
   const notify = () => listeners.forEach((listener) => listener());
 
+  // Claims of this instance's runs that failed before settling each of their entries: the
+  // database went away after the claim (a failover), so neither the send nor the retry could be
+  // recorded. The next run releases them first, so their mail goes out once the database is
+  // back instead of when the lease runs out (`leaseMs`, minutes). Only ended runs' claims are
+  // here: a run in progress (deliver() may run twice at once) keeps its own. An instance that
+  // dies mid-run still leaves its claims to the lease.
+  const stranded = new Set<string>();
+  async function releaseStranded(): Promise<void> {
+    for (const claim of stranded) {
+      const released = await outbox.release(claim);
+      stranded.delete(claim);
+      if (released > 0) logger.info({ claim, released }, 'mail claimed by a failed run released for sending');
+    }
+  }
+
   const retryDelay = (attempts: number) => Math.min(timing.retryBaseMs * 2 ** Math.min(attempts, 30), timing.retryMaxMs);
 
   async function failed(entry: OutboxEntry, claim: string, error: unknown): Promise<keyof DeliveryReport> {
@@ -154,11 +169,19 @@ export function createMailService({ outbox, transport, compose, clock, logger, t
 
     async deliver() {
       const report: DeliveryReport = { sent: 0, dropped: 0, failed: 0, retried: 0 };
+      await releaseStranded();
       for (;;) {
         const now = clock.now();
         const claim = `${instance}.${randomToken(6)}`;
-        const entries = await outbox.claimDue(claim, new Date(now), new Date(now + timing.leaseMs), CLAIM_BATCH);
-        for (const entry of entries) report[await deliverOne(entry, claim)] += 1;
+        let entries: OutboxEntry[];
+        try {
+          entries = await outbox.claimDue(claim, new Date(now), new Date(now + timing.leaseMs), CLAIM_BATCH);
+          for (const entry of entries) report[await deliverOne(entry, claim)] += 1;
+        } catch (error) {
+          // Even a failed claimDue may have committed its UPDATE and lost only the answer.
+          stranded.add(claim);
+          throw error;
+        }
         if (entries.length < CLAIM_BATCH) return report;
       }
     },

@@ -39,6 +39,8 @@ export interface OutboxRepository {
   finish(id: number, claim: string, status: Exclude<OutboxStatus, 'pending'>, now: Date, error?: string): Promise<boolean>;
   /** Releases a claimed entry for another attempt at `next`. */
   retryAt(id: number, claim: string, next: Date, error: string): Promise<void>;
+  /** Releases every entry of `claim` still pending, for any sender's next run; returns how many. */
+  release(claim: string): Promise<number>;
   countWaiting(): Promise<number>;
   /** Deletes up to `limit` entries settled before `before`; returns how many. */
   purgeSettled(before: Date, limit: number): Promise<number>;
@@ -127,6 +129,11 @@ export function createOutboxRepository(db: Database): OutboxRepository {
         { nextAttemptAt: next, claimedBy: null, claimedUntil: null, lastError: error.slice(0, 255) },
         { where: { id, claimedBy: claim, status: 'pending' } },
       );
+    },
+
+    async release(claim) {
+      const [count] = await MailOutbox.update({ claimedBy: null, claimedUntil: null }, { where: { claimedBy: claim, status: 'pending' } });
+      return count;
     },
 
     countWaiting: () => MailOutbox.count({ where: { status: 'pending' } }),
