@@ -90,7 +90,6 @@ function explain(code: string, message: string): string {
   if (code === 'ROLE_REQUIRED' || /^Require .* Role!$/.test(message)) return `Access denied: this page is for administrators only. (${message})`;
   if (code === 'MFA_REQUIRED') return `${message} Open Account to set up the authenticator app, then sign out and sign in again.`;
   if (code === 'TOKEN_MISSING') return 'You are not signed in. Sign in to continue.';
-  if (code === 'PASSKEY_INVALID') return `${message} Try another passkey, or sign in with your password.`;
   return message;
 }
 
