@@ -5,6 +5,7 @@ import {
   screenshots,
   signIn,
   signOut,
+  startAuthenticatorSetup,
   submitPassword,
   useConsole,
   virtualAuthenticator,
@@ -24,10 +25,18 @@ const app = useConsole();
 
 const passkeyList = (page: Page) => page.getByRole('list', { name: 'Passkeys' }).getByRole('listitem');
 
-/** On the account page: adds a passkey named `name` from this page's authenticator. */
+/** The focused element, as "tag:label or text". */
+const focused = (page: Page) =>
+  page.evaluate(() => {
+    const el = document.activeElement;
+    const label = el?.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : undefined;
+    return `${el?.tagName.toLowerCase()}:${label ?? el?.textContent?.trim() ?? ''}`;
+  });
+
+/** On the account page: adds a passkey named `name` from this page's authenticator (Enter in the name field submits). */
 async function addPasskey(page: Page, name: string): Promise<void> {
   await page.getByLabel('Passkey name').fill(name);
-  await page.getByRole('button', { name: 'Add a passkey' }).click();
+  await page.getByLabel('Passkey name').press('Enter');
   await page.getByRole('status').filter({ hasText: `Passkey “${name}” added.` }).waitFor();
   await passkeyList(page).filter({ hasText: name }).waitFor();
 }
@@ -93,7 +102,11 @@ describe('the console: passkeys', () => {
       await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
       await screenshots(page, 'signin-passkey');
       expect(await page.getByLabel('Username').inputValue()).toBe('');
-      await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+      // With the keyboard: the passkey button comes after the password form and its links.
+      await page.getByRole('link', { name: 'Create an account' }).focus();
+      await page.keyboard.press('Tab');
+      expect(await focused(page)).toBe('button:Sign in with a passkey');
+      await page.keyboard.press('Enter');
       await page.getByRole('heading', { level: 1, name: 'Account' }).waitFor();
       expect(await page.getByText(user.email).first().isVisible()).toBe(true);
       const item = passkeyList(page).filter({ hasText: "quinn's laptop" });
@@ -112,9 +125,33 @@ describe('the console: passkeys', () => {
       await page.getByRole('heading', { level: 1, name: 'Use your passkey' }).waitFor();
       expect(await page.getByLabel('Code').count()).toBe(0);
       await screenshots(page, 'signin-passkey-step');
-      await page.getByRole('button', { name: 'Use a passkey' }).click();
+      // Keyboard alone: focus starts at the heading, and the next stop is the button.
+      expect(await focused(page)).toBe('h1:Use your passkey');
+      await page.keyboard.press('Tab');
+      expect(await focused(page)).toBe('button:Use a passkey');
+      await page.keyboard.press('Enter');
       await page.getByRole('heading', { level: 1, name: 'Account' }).waitFor();
       await page.getByText(user.email).first().waitFor();
+    });
+  });
+
+  it('beside an authenticator app, offers "Use a passkey" next to the code field', async () => {
+    const user = await app.createUser('tomas');
+    await inPage(app, async ({ page }) => {
+      await virtualAuthenticator(page);
+      await signIn(page, app, user);
+      const { authenticator } = await startAuthenticatorSetup(page);
+      await page.getByLabel('Code').fill(authenticator.codeAt(Date.now()));
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByText('The authenticator app is on.').waitFor();
+      await addPasskey(page, 'Desk key');
+      await signOut(page);
+      await submitPassword(page, app, user);
+      await page.getByRole('heading', { level: 1, name: 'Enter your code' }).waitFor();
+      expect(await page.getByLabel('Code').isVisible()).toBe(true);
+      await screenshots(page, 'signin-code-or-passkey');
+      await page.getByRole('button', { name: 'Use a passkey' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Account' }).waitFor();
     });
   });
 
