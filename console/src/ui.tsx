@@ -88,7 +88,7 @@ export function ErrorBox({ error }: { error: unknown }) {
 
 function explain(code: string, message: string): string {
   if (code === 'ROLE_REQUIRED' || /^Require .* Role!$/.test(message)) return `Access denied: this page is for administrators only. (${message})`;
-  if (code === 'MFA_REQUIRED') return `${message} Open Account to set up the authenticator app, then sign out and sign in again.`;
+  if (code === 'MFA_REQUIRED') return `${message} Open Account to set up the authenticator app or add a passkey, then sign out and sign in again.`;
   if (code === 'TOKEN_MISSING') return 'You are not signed in. Sign in to continue.';
   return message;
 }
