@@ -102,7 +102,8 @@ export function createPasskeyCredential({ passkeys, challenges, rp, audit, clock
 
   async function refused(error: unknown, type: 'signin.failure' | 'mfa.failure', context: RequestContext, userId?: number): Promise<never> {
     if (!(error instanceof Refusal)) throw error;
-    const targetId = error.passkey?.userId ?? userId;
+    // The account signing in: in the second step the mfaToken's, whoever's credential was shown.
+    const targetId = userId ?? error.passkey?.userId;
     await audit.record({
       type,
       ...(targetId === undefined ? {} : { targetId }),
