@@ -19,6 +19,13 @@ import { createMailService, type MailService, type MailTiming } from './features
 import { createOutboxRepository } from './features/mail/outbox.repository.js';
 import { createMfaChallengeRepository } from './features/auth/mfa-challenge.repository.js';
 import { createMfaChallenges } from './features/auth/mfa-challenges.js';
+import { createPasskeyCredential } from './features/credentials/passkey.credential.js';
+import { createPasskeyRepository } from './features/credentials/passkey.repository.js';
+import { createPasskeys } from './features/credentials/passkeys.js';
+import { createWebauthnChallengeRepository } from './features/credentials/webauthn-challenge.repository.js';
+import { createWebauthnChallenges } from './features/credentials/webauthn-challenges.js';
+import type { RelyingParty } from './features/credentials/webauthn.js';
+import { createPasskeyService, type PasskeyService } from './features/passkeys/passkey.service.js';
 import { createSecondFactorCredential } from './features/credentials/second-factor.credential.js';
 import { createSecondFactorRepository } from './features/credentials/second-factor.repository.js';
 import { createSecondFactors, type SecondFactors } from './features/credentials/second-factors.js';
@@ -79,6 +86,7 @@ export interface Services {
   loadMailTemplates: () => Promise<void>;
   secondFactors: SecondFactors;
   mfa: MfaService;
+  passkeys: PasskeyService;
   /** Resolves when the database answers (readiness). */
   ping: () => Promise<void>;
   /** The migrations this code expects that the database lacks (readiness: none). */
@@ -129,6 +137,12 @@ function createMailServices(deps: ServiceDeps, { users, hasher, sessions, thrott
   };
   return { mail, emails, loadMailTemplates: load };
 }
+/** The WebAuthn relying party: until its settings land, PUBLIC_URL's host and origin, and APP_NAME. */
+function relyingParty(config: Config): RelyingParty {
+  const publicUrl = new URL(config.mail.publicUrl);
+  return { id: publicUrl.hostname, name: config.mail.appName, origins: [publicUrl.origin] };
+}
+
 /** The composition root of the services: each built once, with its dependencies passed explicitly. */
 export function createServices(deps: ServiceDeps): Services {
   const { config, db, logger, clock = systemClock, redis } = deps;
@@ -181,7 +195,18 @@ export function createServices(deps: ServiceDeps): Services {
   const { mail, emails, loadMailTemplates: loadTemplates } = createMailServices(deps, { users, hasher, sessions, throttle, audit });
   const factors = createSecondFactorRepository(db);
   const vault = createTotpVault(config.serverSecret);
-  const secondFactors = createSecondFactors({ db, factors, vault, clock, issuer: config.mail.appName });
+  const rp = relyingParty(config);
+  const passkeyRepository = createPasskeyRepository(db);
+  const webauthnChallenges = createWebauthnChallenges({ challenges: createWebauthnChallengeRepository(db), clock });
+  const passkeys = createPasskeys({
+    passkeys: passkeyRepository,
+    challenges: webauthnChallenges,
+    rp,
+    handleKey: deriveKey(config.serverSecret, 'webauthn-user-handle'),
+    clock,
+  });
+  const passkey = createPasskeyCredential({ passkeys: passkeyRepository, challenges: webauthnChallenges, rp, audit, clock });
+  const secondFactors = createSecondFactors({ db, factors, passkeys, vault, clock, issuer: config.mail.appName });
   const secondFactor = createSecondFactorCredential({ factors, vault, throttle, audit, clock, logger });
   const challenges = createMfaChallenges({ challenges: createMfaChallengeRepository(db), clock });
   return {
@@ -200,6 +225,7 @@ export function createServices(deps: ServiceDeps): Services {
       roles: roleService,
       password,
       secondFactor,
+      passkey,
       secondFactors,
       challenges,
       sessions,
@@ -223,6 +249,7 @@ export function createServices(deps: ServiceDeps): Services {
     loadMailTemplates: loadTemplates,
     secondFactors,
     mfa: createMfaService({ users, password, secondFactor, secondFactors, audit }),
+    passkeys: createPasskeyService({ users, passkeys, audit }),
     ping: () => db.ping(),
     pendingMigrations: () => pendingMigrations(db, logger),
     admit: (claims) => !revocations.isRevoked(claims.sid) && accounts.admit(claims),
