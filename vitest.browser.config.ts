@@ -10,6 +10,8 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // test-results/summary.json, which .ci/run checks: no browser test may be skipped.
+    reporters: ['default', './test/helpers/dialect-reporter.ts'],
     projects: [{ extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'] } }],
   },
 });

@@ -24,7 +24,6 @@ import { createPasskeyRepository } from './features/credentials/passkey.reposito
 import { createPasskeys } from './features/credentials/passkeys.js';
 import { createWebauthnChallengeRepository } from './features/credentials/webauthn-challenge.repository.js';
 import { createWebauthnChallenges } from './features/credentials/webauthn-challenges.js';
-import type { RelyingParty } from './features/credentials/webauthn.js';
 import { createPasskeyService, type PasskeyService } from './features/passkeys/passkey.service.js';
 import { createSecondFactorCredential } from './features/credentials/second-factor.credential.js';
 import { createSecondFactorRepository } from './features/credentials/second-factor.repository.js';
@@ -137,12 +136,6 @@ function createMailServices(deps: ServiceDeps, { users, hasher, sessions, thrott
   };
   return { mail, emails, loadMailTemplates: load };
 }
-/** The WebAuthn relying party: until its settings land, PUBLIC_URL's host and origin, and APP_NAME. */
-function relyingParty(config: Config): RelyingParty {
-  const publicUrl = new URL(config.mail.publicUrl);
-  return { id: publicUrl.hostname, name: config.mail.appName, origins: [publicUrl.origin] };
-}
-
 /** The composition root of the services: each built once, with its dependencies passed explicitly. */
 export function createServices(deps: ServiceDeps): Services {
   const { config, db, logger, clock = systemClock, redis } = deps;
@@ -195,17 +188,16 @@ export function createServices(deps: ServiceDeps): Services {
   const { mail, emails, loadMailTemplates: loadTemplates } = createMailServices(deps, { users, hasher, sessions, throttle, audit });
   const factors = createSecondFactorRepository(db);
   const vault = createTotpVault(config.serverSecret);
-  const rp = relyingParty(config);
   const passkeyRepository = createPasskeyRepository(db);
   const webauthnChallenges = createWebauthnChallenges({ challenges: createWebauthnChallengeRepository(db), clock });
   const passkeys = createPasskeys({
     passkeys: passkeyRepository,
     challenges: webauthnChallenges,
-    rp,
+    rp: config.webauthn,
     handleKey: deriveKey(config.serverSecret, 'webauthn-user-handle'),
     clock,
   });
-  const passkey = createPasskeyCredential({ passkeys: passkeyRepository, challenges: webauthnChallenges, rp, audit, clock });
+  const passkey = createPasskeyCredential({ passkeys: passkeyRepository, challenges: webauthnChallenges, rp: config.webauthn, audit, clock });
   const secondFactors = createSecondFactors({ db, factors, passkeys, vault, clock, issuer: config.mail.appName });
   const secondFactor = createSecondFactorCredential({ factors, vault, throttle, audit, clock, logger });
   const challenges = createMfaChallenges({ challenges: createMfaChallengeRepository(db), clock });

@@ -55,7 +55,7 @@ export function AuditPage({ params }: { params: URLSearchParams }) {
       {events.loading && <Loading />}
       {events.data && events.data.items.length === 0 && <p>No events match these filters.</p>}
       {events.data && events.data.items.length > 0 && (
-        <div class="table">
+        <div class="table stacked">
           <table>
             <caption>{events.data.total} event(s), newest first</caption>
             <thead>
@@ -70,16 +70,16 @@ export function AuditPage({ params }: { params: URLSearchParams }) {
             <tbody>
               {events.data.items.map((e) => (
                 <tr key={e.id}>
-                  <td>{formatTime(e.createdAt)}</td>
-                  <td>
+                  <td data-label="When">{formatTime(e.createdAt)}</td>
+                  <td data-label="Event">
                     <code>{e.type}</code>
                   </td>
-                  <td>{e.actorId ?? '—'}</td>
-                  <td>
+                  <td data-label="Actor">{e.actorId ?? '—'}</td>
+                  <td data-label="Target">
                     {e.targetId ?? '—'}
                     {e.username ? ` (${e.username})` : ''}
                   </td>
-                  <td>{e.ip ?? '—'}</td>
+                  <td data-label="Address">{e.ip ?? '—'}</td>
                 </tr>
               ))}
             </tbody>

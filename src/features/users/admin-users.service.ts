@@ -6,7 +6,9 @@ import type { SecondFactors } from '../credentials/second-factors.js';
 import type { RoleService } from '../roles/role.service.js';
 import type { SessionService } from '../sessions/session.service.js';
 import { ADMIN } from '../../lib/roles.js';
-import type { UserQuery, UserRecord, UserRepository } from './user.repository.js';
+import type { UserRecord } from './user-record.js';
+import type { UserRepository } from './user.repository.js';
+import type { UserQuery } from './user-search.js';
 import { withIdentityChecks, type UserService } from './user.service.js';
 import { toUserView, type UserView } from './user.views.js';
 

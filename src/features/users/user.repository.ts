@@ -1,22 +1,10 @@
-import { Op, UniqueConstraintError, type Transaction, type Order, type WhereOptions } from 'sequelize';
+import { Op, UniqueConstraintError, type Transaction, type WhereOptions } from 'sequelize';
 import type { BoundParams, Database } from '../../db/database.js';
 import type { UserRow } from '../../db/models.js';
 import { emailKey, usernameKey, usernameSkeleton } from '../../lib/identity.js';
 import { ADMIN } from '../../lib/roles.js';
-
-export interface UserRecord {
-  id: number;
-  username: string;
-  email: string;
-  passwordHash: string | null;
-  /** A disabled account cannot sign in or refresh. */
-  disabled: boolean;
-  /** The address was proven by a link sent to it (or the account predates verification). */
-  emailVerified: boolean;
-  /** Role names, ordered by role id. */
-  roles: string[];
-  createdAt: Date;
-}
+import { rolesInclude, toRecord, type UserRecord } from './user-record.js';
+import { createUserSearch, type UserQuery } from './user-search.js';
 
 /** A username or email that another account holds (the database's unique index said so). */
 export class DuplicateIdentityError extends Error {
@@ -54,19 +42,6 @@ export interface NewUser {
   emailVerified?: boolean;
 }
 
-export const USER_SORT_FIELDS = ['id', 'username', 'email', 'createdAt'] as const;
-export type UserSortField = (typeof USER_SORT_FIELDS)[number];
-
-export interface UserQuery {
-  /** Substring of the username or the email, matched literally and without case. */
-  search?: string | undefined;
-  role?: string | undefined;
-  disabled?: boolean | undefined;
-  sort: { field: UserSortField; descending: boolean };
-  offset: number;
-  limit: number;
-}
-
 export interface UserRepository {
   findByUsername(username: string): Promise<UserRecord | null>;
   findByEmail(email: string): Promise<UserRecord | null>;
@@ -99,46 +74,9 @@ export interface UserRepository {
 /** Rows filled in per lookup that finds none (see fillMissingKeys). */
 const MISSING_KEYS_BATCH = 100;
 
-function toRecord(row: UserRow): UserRecord {
-  const roles = [...(row.roles ?? [])].sort((a, b) => a.id - b.id).map((r) => r.name);
-  return {
-    id: row.id,
-    username: row.username ?? '',
-    email: row.email ?? '',
-    passwordHash: row.password,
-    disabled: Boolean(row.disabled),
-    emailVerified: Boolean(row.emailVerified),
-    roles,
-    createdAt: row.createdAt,
-  };
-}
-
 export function createUserRepository(db: Database): UserRepository {
   const { User, Role, UserRole, Guard } = db.models;
-  const { sequelize } = db;
-  const withRoles = { model: Role, as: 'roles', attributes: ['id', 'name'], through: { attributes: [] } };
-  const q = (identifier: string) => sequelize.getQueryInterface().quoteIdentifier(identifier);
-
-  function filters(query: UserQuery, p: BoundParams): WhereOptions {
-    const conditions: WhereOptions[] = [];
-    // A literal substring test: unlike LIKE, no character of the input is a wildcard.
-    const contains = (column: string, text: string) =>
-      sequelize.where(sequelize.fn(db.dialect === 'postgres' ? 'strpos' : 'instr', sequelize.col(column), p.ref(text)), Op.gt, 0);
-    if (query.search) {
-      conditions.push({
-        [Op.or]: [contains('usernameNormalized', usernameKey(query.search)), contains('emailNormalized', emailKey(query.search))],
-      });
-    }
-    if (query.role !== undefined) {
-      const holders = sequelize.literal(
-        `(SELECT ur.${q('userId')} FROM ${q('user_roles')} ur JOIN ${q('roles')} r ON r.${q('id')} = ur.${q('roleId')} ` +
-          `WHERE r.${q('name')} = ${p.placeholder(query.role)})`,
-      );
-      conditions.push({ id: { [Op.in]: holders } });
-    }
-    if (query.disabled !== undefined) conditions.push({ disabled: p.eq(query.disabled) });
-    return { [Op.and]: conditions };
-  }
+  const withRoles = rolesInclude(db);
 
   async function findOne(where: (p: BoundParams) => WhereOptions, trx?: Transaction): Promise<UserRecord | null> {
     const p = db.params();
@@ -188,6 +126,8 @@ export function createUserRepository(db: Database): UserRepository {
   }
 
   return {
+    search: createUserSearch(db),
+
     async findByUsername(username) {
       const key = usernameKey(username);
       const found = await findOne((p) => ({ usernameNormalized: p.eq(key) }));
@@ -267,22 +207,6 @@ export function createUserRepository(db: Database): UserRepository {
       await UserRole.destroy(p.options({ where: { userId: p.eq(id) }, transaction: trx }));
       const u = db.params();
       await User.destroy(u.options({ where: { id: u.eq(id) }, transaction: trx }));
-    },
-
-    async search(query) {
-      const p = db.params();
-      const order: Order = [
-        [query.sort.field, query.sort.descending ? 'DESC' : 'ASC'],
-        ['id', query.sort.descending ? 'DESC' : 'ASC'],
-      ];
-      const { rows, count: total } = await User.findAndCountAll(
-        p.options({ where: filters(query, p), order, offset: query.offset, limit: query.limit }),
-      );
-      const ids = rows.map((r) => r.id);
-      const r = db.params();
-      const withTheirRoles = ids.length ? await User.findAll(r.options({ where: { id: r.in(ids) }, include: [withRoles] })) : [];
-      const byId = new Map(withTheirRoles.map((row) => [row.id, toRecord(row)]));
-      return { items: ids.map((id) => byId.get(id)).filter((u): u is UserRecord => u !== undefined), total };
     },
 
     async countActiveAdmins(trx) {

@@ -3,7 +3,7 @@ import { normalizeUsername } from '../../lib/identity.js';
 import { roleName } from '../../lib/roles.js';
 import { booleanField, boundedString, stringField, strictBodyObject } from '../../lib/validation.js';
 import { passwordField, withPasswordPolicy } from '../passwords/password-policy.js';
-import { USER_SORT_FIELDS, type UserQuery, type UserSortField } from './user.repository.js';
+import { USER_SORT_FIELDS, type UserQuery, type UserSortField } from './user-search.js';
 
 /**
  * Usernames: 3–32 characters after NFKC normalization; letters and digits of any script, plus

@@ -2,9 +2,10 @@ import type { Transaction } from 'sequelize';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../lib/errors.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
-import { DuplicateIdentityError, type UserRecord, type UserRepository } from './user.repository.js';
+import type { UserRecord } from './user-record.js';
+import { DuplicateIdentityError, type UserRepository } from './user.repository.js';
 
-export type { UserRecord } from './user.repository.js';
+export type { UserRecord } from './user-record.js';
 
 export interface NewAccount {
   username: string;

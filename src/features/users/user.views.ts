@@ -1,5 +1,5 @@
 import type { MfaStatus } from '../credentials/second-factors.js';
-import type { UserRecord } from './user.repository.js';
+import type { UserRecord } from './user-record.js';
 
 /** A user as the API shows it: never the password hash, never a second factor's secret. */
 export interface UserView {
