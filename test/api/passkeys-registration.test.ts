@@ -79,6 +79,8 @@ describe('register, list, rename, delete', () => {
 
     const renamed = await app.http().patch(`/api/users/me/passkeys/${phone.id}`).set('Authorization', `Bearer ${user.accessToken}`).send({ name: 'Phone' }).expect(200);
     expect(renamed.body).toEqual({ id: phone.id, name: 'Phone', createdAt: expect.any(String), lastUsedAt: null });
+    // Renaming to the same name again is fine too.
+    await app.http().patch(`/api/users/me/passkeys/${phone.id}`).set('Authorization', `Bearer ${user.accessToken}`).send({ name: 'Phone' }).expect(200);
     const removed = await me.delete(`/api/users/me/passkeys/${laptop.id}`).expect(200);
     expect(removed.body).toEqual({ message: expect.any(String) });
     expect((await me.get('/api/users/me/passkeys').expect(200)).body.passkeys.map((p: { name: string }) => p.name)).toEqual(['Phone']);
@@ -88,7 +90,10 @@ describe('register, list, rename, delete', () => {
       { passkeyId: laptop.id, name: 'Laptop' },
       { passkeyId: phone.id, name: expect.stringMatching(/^Passkey /) },
     ]);
-    expect(await auditOf(user.id, 'passkey.renamed')).toEqual([{ passkeyId: phone.id, name: 'Phone' }]);
+    expect(await auditOf(user.id, 'passkey.renamed')).toEqual([
+      { passkeyId: phone.id, name: 'Phone' },
+      { passkeyId: phone.id, name: 'Phone' },
+    ]);
     expect(await auditOf(user.id, 'passkey.removed')).toEqual([{ passkeyId: laptop.id, name: 'Laptop' }]);
   });
 

@@ -95,8 +95,11 @@ export function createPasskeyCredential({ passkeys, challenges, rp, audit, clock
       });
       throw new Refusal('counter-not-increased', passkey);
     }
-    // Atomic: of two requests with one assertion, only the first moves the counter on.
-    if (!(await passkeys.recordUse(passkey.id, passkey.counter, counter, new Date(clock.now())))) throw new Refusal('used-concurrently', passkey);
+    // Atomic: of two requests with one assertion, only the first moves the counter on. Without a
+    // counter (0 and 0) the row may not change at all (MySQL counts changed rows): the
+    // single-use challenge is what stops a replay then.
+    const moved = await passkeys.recordUse(passkey.id, passkey.counter, counter, new Date(clock.now()));
+    if (!moved && counter !== 0) throw new Refusal('used-concurrently', passkey);
     return passkey;
   }
 

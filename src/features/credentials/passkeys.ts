@@ -111,7 +111,8 @@ export function createPasskeys({ passkeys, challenges, rp, handleKey, clock }: P
 
     async rename(userId, id, name) {
       const passkey = await owned(userId, id);
-      if (!(await passkeys.rename(userId, id, name))) throw new AppError('PASSKEY_NOT_FOUND');
+      // The same name changes no row, which MySQL reports as 0 rows: nothing to do then.
+      if (name !== passkey.name && !(await passkeys.rename(userId, id, name))) throw new AppError('PASSKEY_NOT_FOUND');
       return toPasskeyView({ ...passkey, name });
     },
 
