@@ -19,6 +19,12 @@ import { createMailService, type MailService, type MailTiming } from './features
 import { createOutboxRepository } from './features/mail/outbox.repository.js';
 import { createMfaChallengeRepository } from './features/auth/mfa-challenge.repository.js';
 import { createMfaChallenges } from './features/auth/mfa-challenges.js';
+import { createPasskeyCredential } from './features/credentials/passkey.credential.js';
+import { createPasskeyRepository } from './features/credentials/passkey.repository.js';
+import { createPasskeys } from './features/credentials/passkeys.js';
+import { createWebauthnChallengeRepository } from './features/credentials/webauthn-challenge.repository.js';
+import { createWebauthnChallenges } from './features/credentials/webauthn-challenges.js';
+import { createPasskeyService, type PasskeyService } from './features/passkeys/passkey.service.js';
 import { createSecondFactorCredential } from './features/credentials/second-factor.credential.js';
 import { createSecondFactorRepository } from './features/credentials/second-factor.repository.js';
 import { createSecondFactors, type SecondFactors } from './features/credentials/second-factors.js';
@@ -79,6 +85,7 @@ export interface Services {
   loadMailTemplates: () => Promise<void>;
   secondFactors: SecondFactors;
   mfa: MfaService;
+  passkeys: PasskeyService;
   /** Resolves when the database answers (readiness). */
   ping: () => Promise<void>;
   /** The migrations this code expects that the database lacks (readiness: none). */
@@ -181,7 +188,17 @@ export function createServices(deps: ServiceDeps): Services {
   const { mail, emails, loadMailTemplates: loadTemplates } = createMailServices(deps, { users, hasher, sessions, throttle, audit });
   const factors = createSecondFactorRepository(db);
   const vault = createTotpVault(config.serverSecret);
-  const secondFactors = createSecondFactors({ db, factors, vault, clock, issuer: config.mail.appName });
+  const passkeyRepository = createPasskeyRepository(db);
+  const webauthnChallenges = createWebauthnChallenges({ challenges: createWebauthnChallengeRepository(db), clock });
+  const passkeys = createPasskeys({
+    passkeys: passkeyRepository,
+    challenges: webauthnChallenges,
+    rp: config.webauthn,
+    handleKey: deriveKey(config.serverSecret, 'webauthn-user-handle'),
+    clock,
+  });
+  const passkey = createPasskeyCredential({ passkeys: passkeyRepository, challenges: webauthnChallenges, rp: config.webauthn, audit, clock });
+  const secondFactors = createSecondFactors({ db, factors, passkeys, vault, clock, issuer: config.mail.appName });
   const secondFactor = createSecondFactorCredential({ factors, vault, throttle, audit, clock, logger });
   const challenges = createMfaChallenges({ challenges: createMfaChallengeRepository(db), clock });
   return {
@@ -200,6 +217,7 @@ export function createServices(deps: ServiceDeps): Services {
       roles: roleService,
       password,
       secondFactor,
+      passkey,
       secondFactors,
       challenges,
       sessions,
@@ -223,6 +241,7 @@ export function createServices(deps: ServiceDeps): Services {
     loadMailTemplates: loadTemplates,
     secondFactors,
     mfa: createMfaService({ users, password, secondFactor, secondFactors, audit }),
+    passkeys: createPasskeyService({ users, passkeys, audit }),
     ping: () => db.ping(),
     pendingMigrations: () => pendingMigrations(db, logger),
     admit: (claims) => !revocations.isRevoked(claims.sid) && accounts.admit(claims),

@@ -58,11 +58,18 @@ export function Field(props: {
   );
 }
 
+/** A problem found in the browser (not an API answer), its message written for the person. */
+export class Problem extends Error {}
+
 /** What went wrong, and what to do: the API's message, and each field it names. */
 export function ErrorBox({ error }: { error: unknown }) {
   if (!error) return null;
   const failure = error instanceof ApiFailure ? error.error : undefined;
-  const message = failure ? explain(failure.code, failure.message) : 'The server could not be reached. Check your connection and try again.';
+  const message = failure
+    ? explain(failure.code, failure.message)
+    : error instanceof Problem
+      ? error.message
+      : 'The server could not be reached. Check your connection and try again.';
   return (
     <div class="error" role="alert">
       <p>{message}</p>
@@ -81,7 +88,7 @@ export function ErrorBox({ error }: { error: unknown }) {
 
 function explain(code: string, message: string): string {
   if (code === 'ROLE_REQUIRED' || /^Require .* Role!$/.test(message)) return `Access denied: this page is for administrators only. (${message})`;
-  if (code === 'MFA_REQUIRED') return `${message} Open Account to set up the authenticator app, then sign out and sign in again.`;
+  if (code === 'MFA_REQUIRED') return `${message} Open Account to set up the authenticator app or add a passkey, then sign out and sign in again.`;
   if (code === 'TOKEN_MISSING') return 'You are not signed in. Sign in to continue.';
   return message;
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { envSchema, type Env } from './config.schema.js';
 import { developmentSecret, SECRET_ADVICE, secretWeakness } from './secrets.js';
+import { relyingParty } from './settings/webauthn.js';
 
 /** Thrown when the environment is invalid; `problems` name each variable and what is wrong. */
 export class ConfigError extends Error {
@@ -179,6 +180,7 @@ function toConfig(env: Env, { cwd, terminal }: LoadContext, findings: Findings) 
     metricsToken: env.METRICS_TOKEN,
     docs: { enabled: env.DOCS_ENABLED },
     mail: mailConfig(env, cwd, dataDir, findings),
+    webauthn: relyingParty(env, env.PUBLIC_URL ?? `http://localhost:${env.PORT}`, findings),
   };
 }
 

@@ -7,6 +7,7 @@ import { operationSettings } from './settings/operations.js';
 import { serverSettings } from './settings/server.js';
 import { sessionSettings } from './settings/sessions.js';
 import { tokenSettings } from './settings/tokens.js';
+import { webauthnSettings } from './settings/webauthn.js';
 
 /*
  * Every setting Tokengate reads, declared once (in groups under settings/): the environment
@@ -31,6 +32,7 @@ export const settings = {
   ...accessSettings,
   ...operationSettings,
   ...mailSettings,
+  ...webauthnSettings,
 } as const satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof settings;

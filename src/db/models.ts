@@ -9,9 +9,10 @@ import {
 } from 'sequelize';
 import { defineGuardModels, type GuardRow } from './guard.models.js';
 import { defineMailModels, type EmailTokenRow, type MailOutboxRow } from './mail.models.js';
+import { definePasskeyModels, type PasskeyRow, type WebauthnChallengeRow } from './passkey.models.js';
 import { secondFactorModels, type MfaChallengeRow, type RecoveryCodeRow, type TotpFactorRow } from './second-factor.models.js';
 
-export type { EmailTokenRow, MailOutboxRow, MfaChallengeRow, RecoveryCodeRow, TotpFactorRow };
+export type { EmailTokenRow, MailOutboxRow, MfaChallengeRow, PasskeyRow, RecoveryCodeRow, TotpFactorRow, WebauthnChallengeRow };
 
 /*
  * The tutorial's tables keep their names and columns (`users`, `roles`, `user_roles`,
@@ -123,6 +124,8 @@ export interface Models {
   RecoveryCode: typeof RecoveryCodeRow;
   MfaChallenge: typeof MfaChallengeRow;
   Guard: typeof GuardRow;
+  Passkey: typeof PasskeyRow;
+  WebauthnChallenge: typeof WebauthnChallengeRow;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -251,5 +254,6 @@ export function defineModels(sequelize: Sequelize): Models {
     ...defineMailModels(sequelize),
     ...secondFactorModels(sequelize),
     ...defineGuardModels(sequelize),
+    ...definePasskeyModels(sequelize),
   };
 }

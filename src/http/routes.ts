@@ -11,6 +11,7 @@ import { mfaRoutes } from '../features/mfa/mfa.routes.js';
 import { healthRoutes } from '../features/ops/health.routes.js';
 import type { Metrics } from '../features/ops/metrics.js';
 import { opsRoutes } from '../features/ops/ops.routes.js';
+import { passkeyRoutes } from '../features/passkeys/passkey.routes.js';
 import { roleRoutes } from '../features/roles/role.routes.js';
 import { sessionRoutes } from '../features/sessions/session.routes.js';
 import { jwksRoutes } from '../features/tokens/jwks.routes.js';
@@ -52,6 +53,7 @@ export function routeTable({ services, metrics, config }: RouteDeps): RouteDefin
     ...sessionRoutes(services.sessions),
     ...profileRoutes(services.profiles),
     ...mfaRoutes(services.mfa),
+    ...passkeyRoutes(services.passkeys),
     ...adminUserRoutes(services.adminUsers),
     ...roleRoutes(services.roleService),
     ...auditRoutes(services.audit),

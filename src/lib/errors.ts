@@ -51,6 +51,13 @@ export const errorCatalog = {
     status: 409,
     message: 'An authenticator app is already set up. Turn it off first to set up another one.',
   },
+  // Passkeys. PASSKEY_INVALID is a 401 when it fails a signin (POST /api/auth/passkey, POST /api/auth/mfa/verify).
+  PASSKEY_INVALID: {
+    status: 400,
+    message: 'The passkey could not be verified. Try again, or sign in another way.',
+  },
+  PASSKEY_ALREADY_REGISTERED: { status: 409, message: 'This passkey is registered already.' },
+  PASSKEY_NOT_FOUND: { status: 404, message: 'Passkey not found.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },
   SESSION_NOT_FOUND: { status: 404, message: 'Session not found.' },
   USER_NOT_FOUND: { status: 404, message: 'User not found.' },

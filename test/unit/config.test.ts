@@ -211,3 +211,41 @@ describe('loadConfig', () => {
     expect(found.join()).toMatch(/must contain \{token\}/);
   });
 });
+
+describe('passkey settings', () => {
+  it('default to the host and origin of PUBLIC_URL, and to APP_NAME', () => {
+    expect(loadConfig({ AUTH_SECRET: STRONG }, cwd).config.webauthn).toEqual({ id: 'localhost', name: 'Tokengate', origins: ['http://localhost:8080'] });
+    const behindProxy = loadConfig({ AUTH_SECRET: STRONG, PUBLIC_URL: 'https://Auth.Example.com/auth', APP_NAME: 'Example' }, cwd);
+    expect(behindProxy.config.webauthn).toEqual({ id: 'auth.example.com', name: 'Example', origins: ['https://auth.example.com'] });
+    expect(behindProxy.warnings.join()).not.toMatch(/Passkey/);
+  });
+
+  it('take a parent domain as RP ID and several origins on it', () => {
+    const { config } = loadConfig(
+      {
+        AUTH_SECRET: STRONG,
+        WEBAUTHN_RP_ID: 'example.com',
+        WEBAUTHN_RP_NAME: 'Example login',
+        WEBAUTHN_ORIGINS: 'https://auth.example.com, https://example.com:8443',
+      },
+      cwd,
+    );
+    expect(config.webauthn).toEqual({ id: 'example.com', name: 'Example login', origins: ['https://auth.example.com', 'https://example.com:8443'] });
+  });
+
+  it('refuse an RP ID that is an IP address or a URL, and origins off its domain', () => {
+    for (const id of ['192.168.1.10', 'https://example.com', 'example.com:443', '::1', '']) {
+      expect(problems({ AUTH_SECRET: STRONG, WEBAUTHN_RP_ID: id }).join()).toMatch(/^WEBAUTHN_RP_ID: must be a domain name/);
+    }
+    expect(problems({ AUTH_SECRET: STRONG, WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://example.org' }).join()).toMatch(
+      /WEBAUTHN_ORIGINS: https:\/\/example.org is not on the domain of the RP ID example.com/,
+    );
+    expect(problems({ AUTH_SECRET: STRONG, WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://notexample.com' })).toHaveLength(1);
+    expect(problems({ AUTH_SECRET: STRONG, WEBAUTHN_ORIGINS: 'https://example.com/path' }).join()).toMatch(/^WEBAUTHN_ORIGINS: must be a list of origins/);
+  });
+
+  it('warn when PUBLIC_URL is an IP address or plain http off localhost: passkeys cannot work there', () => {
+    expect(loadConfig({ AUTH_SECRET: STRONG, PUBLIC_URL: 'http://10.0.0.5:8080' }, cwd).warnings.join()).toMatch(/Passkeys cannot work.*IP address/);
+    expect(loadConfig({ AUTH_SECRET: STRONG, PUBLIC_URL: 'http://auth.example.com' }, cwd).warnings.join()).toMatch(/Passkeys need https/);
+  });
+});

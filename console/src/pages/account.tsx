@@ -3,9 +3,10 @@ import { api } from '../api';
 import type { SessionProps } from '../app';
 import { ErrorBox, Field, Notice, Page, formatTime, useAction } from '../ui';
 import { AuthenticatorSection } from './authenticator';
+import { PasskeysSection } from './passkeys';
 import { SessionsSection } from './sessions';
 
-/** The signed-in person's own account: profile, email, password, sessions, second factor. */
+/** The signed-in person's own account: profile, email, password, sessions, second factors. */
 export function AccountPage({ me, reloadMe }: SessionProps) {
   if (!me) return null;
   return (
@@ -29,6 +30,7 @@ export function AccountPage({ me, reloadMe }: SessionProps) {
       <PasswordSection />
       <SessionsSection />
       <AuthenticatorSection me={me} reloadMe={reloadMe} />
+      <PasskeysSection reloadMe={reloadMe} />
     </Page>
   );
 }

@@ -1,21 +1,27 @@
 import { useState } from 'preact/hooks';
 import { api, ApiFailure } from '../api';
 import type { SessionProps } from '../app';
+import { passkeyAssertion } from '../passkey';
 import { href, navigate } from '../router';
 import { ErrorBox, Field, Notice, Page, useAction } from '../ui';
 
 interface SigninAnswer {
   mfaRequired?: boolean;
   mfaToken?: string;
+  methods?: string[];
 }
 
-/** Sign in: the password, then the code when the account has a second factor. */
+const CODE_METHODS = ['totp', 'recovery_code'];
+
+/** Sign in: the password, then the second factor (a code or a passkey); or a passkey alone. */
 export function SigninPage({ reloadMe }: SessionProps) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
   const [mfaToken, setMfaToken] = useState<string | undefined>(undefined);
+  const [methods, setMethods] = useState<string[]>([]);
   const { busy, error, run } = useAction();
+  const withPasskey = useAction();
 
   const done = async () => {
     await reloadMe();
@@ -28,6 +34,7 @@ export function SigninPage({ reloadMe }: SessionProps) {
       const answer = await api<SigninAnswer>('POST', 'api/auth/signin', { username, password });
       if (answer.mfaRequired) {
         setMfaToken(answer.mfaToken);
+        setMethods(answer.methods ?? CODE_METHODS);
         setPassword('');
       } else await done();
     });
@@ -41,17 +48,49 @@ export function SigninPage({ reloadMe }: SessionProps) {
     });
   };
 
+  // No username: the browser offers the passkeys it holds for this site (discoverable credentials).
+  const signinWithPasskey = () =>
+    void withPasskey.run(async () => {
+      const { challengeId, response } = await passkeyAssertion({});
+      await api('POST', 'api/auth/passkey', { challengeId, response });
+      await done();
+    });
+
+  const secondFactorPasskey = () =>
+    void withPasskey.run(async () => {
+      const { challengeId, response } = await passkeyAssertion({ mfaToken });
+      await api('POST', 'api/auth/mfa/verify', { mfaToken, challengeId, response });
+      await done();
+    });
+
   if (mfaToken !== undefined) {
+    const passkey = methods.includes('passkey');
+    const codes = methods.some((m) => CODE_METHODS.includes(m));
+    const passkeyStep = passkey && (
+      <div>
+        <p>{codes ? 'Or confirm with a passkey on this device.' : 'Confirm with your passkey: your fingerprint, face, screen lock or security key.'}</p>
+        <ErrorBox error={withPasskey.error} />
+        <button type="button" class={codes ? 'secondary' : undefined} disabled={withPasskey.busy || busy} onClick={secondFactorPasskey}>
+          Use a passkey
+        </button>
+      </div>
+    );
     return (
-      <Page title="Enter your code">
-        <p>Type the 6-digit code your authenticator app shows, or one of your recovery codes.</p>
-        <form onSubmit={verify}>
-          <Field label="Code" name="code" value={code} onInput={setCode} autoComplete="one-time-code" inputMode="numeric" />
-          <ErrorBox error={error} />
-          <button type="submit" disabled={busy}>
-            Verify
-          </button>
-        </form>
+      <Page title={codes ? 'Enter your code' : 'Use your passkey'}>
+        {!codes && passkeyStep}
+        {codes && (
+          <>
+            <p>Type the 6-digit code your authenticator app shows, or one of your recovery codes.</p>
+            <form onSubmit={verify}>
+              <Field label="Code" name="code" value={code} onInput={setCode} autoComplete="one-time-code" inputMode="numeric" />
+              <ErrorBox error={error} />
+              <button type="submit" disabled={busy}>
+                Verify
+              </button>
+            </form>
+            {passkeyStep}
+          </>
+        )}
         <p>
           <a href={href('signin')} onClick={() => setMfaToken(undefined)}>
             Start again
@@ -76,6 +115,14 @@ export function SigninPage({ reloadMe }: SessionProps) {
         <a href={href('forgot-password')}>Forgot password?</a>
         <a href={href('signup')}>Create an account</a>
       </p>
+      <section aria-labelledby="passkey-signin">
+        <h2 id="passkey-signin">Or use a passkey</h2>
+        <p>No username or password to type: your device asks for your fingerprint, face or screen lock.</p>
+        <ErrorBox error={withPasskey.error} />
+        <button type="button" class="secondary" disabled={withPasskey.busy || busy} onClick={signinWithPasskey}>
+          Sign in with a passkey
+        </button>
+      </section>
     </Page>
   );
 }

@@ -45,7 +45,7 @@ export function UserPage({ id, reloadMe }: { id: number } & SessionProps) {
             <dt>Status</dt>
             <dd>{data.disabled ? 'Disabled' : 'Active'}</dd>
             <dt>Second factor</dt>
-            <dd>{data.mfa.totp ? 'Authenticator app' : 'None'}</dd>
+            <dd>{secondFactors(data)}</dd>
             <dt>Created</dt>
             <dd>{formatTime(data.createdAt)}</dd>
           </dl>
@@ -111,4 +111,10 @@ export function UserPage({ id, reloadMe }: { id: number } & SessionProps) {
       )}
     </Page>
   );
+}
+
+/** "Authenticator app, 2 passkeys", or "None". */
+function secondFactors({ mfa }: User): string {
+  const factors = [mfa.totp ? 'Authenticator app' : '', mfa.passkeys > 0 ? `${mfa.passkeys} passkey${mfa.passkeys === 1 ? '' : 's'}` : ''].filter(Boolean);
+  return factors.join(', ') || 'None';
 }

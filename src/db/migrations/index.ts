@@ -6,6 +6,7 @@ import { mailSchema } from './0006-mail.js';
 import { secondFactorsSchema } from './0007-second-factors.js';
 import { usernameSkeletonsSchema } from './0008-username-skeletons.js';
 import { guardsSchema } from './0009-guards.js';
+import { passkeysSchema } from './0010-passkeys.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. New ones are appended; the `up` of an applied one is never edited. */
@@ -18,4 +19,5 @@ export const migrations: Migration[] = [
   secondFactorsSchema,
   usernameSkeletonsSchema,
   guardsSchema,
+  passkeysSchema,
 ];

@@ -35,6 +35,11 @@ export const AUDIT_TYPES = [
   'mfa.totp_disabled',
   'mfa.recovery_codes_replaced',
   'admin.mfa_reset',
+  // Passkeys.
+  'passkey.added',
+  'passkey.renamed',
+  'passkey.removed',
+  'passkey.counter_rejected',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

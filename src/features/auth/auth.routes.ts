@@ -4,6 +4,9 @@ import { errors, messageBody } from '../../lib/responses.js';
 import { defineRoute, type RouteDefinition } from '../../lib/route.js';
 import {
   mfaVerifySchema,
+  passkeyAuthenticationOptions,
+  passkeyOptionsSchema,
+  passkeySigninSchema,
   refreshRequest,
   refreshTokenIn,
   signinAnswer,
@@ -57,10 +60,11 @@ export function authRoutes(auth: AuthService, transport: TokenTransport): RouteD
     defineRoute({
       method: 'post',
       path: '/api/auth/mfa/verify',
-      summary: 'Finish a signin with a second factor: the mfaToken and a code.',
+      summary: 'Finish a signin with a second factor: the mfaToken and a code, or a passkey.',
       description:
-        'The code is one from the authenticator app or a recovery code. A wrong code is a 401 MFA_CODE_INVALID; ' +
-        'the mfaToken works once, for 5 minutes, and dies after 5 wrong codes (401 MFA_TOKEN_INVALID).',
+        'The code is one from the authenticator app or a recovery code; or, instead of code, challengeId and response: a passkey\'s ' +
+        'answer to the options of POST /api/auth/passkey/options {mfaToken}. A wrong code is a 401 MFA_CODE_INVALID, a failed ' +
+        'passkey a 401 PASSKEY_INVALID; the mfaToken works once, for 5 minutes, and dies after 5 wrong attempts (401 MFA_TOKEN_INVALID).',
       tags,
       access: 'public',
       limits: ['auth', 'signinFailures'],
@@ -68,6 +72,47 @@ export function authRoutes(auth: AuthService, transport: TokenTransport): RouteD
       noStore: true,
       responses: { 200: { description: 'Signed in.', schema: signinResult }, ...errors(400, 401, 429, 503) },
       handler: async ({ body, req, res }) => transport.deliver(req, res, await auth.verifyMfa(body, contextOf(req))),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/auth/passkey/options',
+      summary: 'Options for signing in with a passkey, and their challengeId.',
+      description:
+        'No body (or no username): discoverable, allowCredentials empty (the browser offers the passkeys it has for this site). ' +
+        'With a username: that user\'s passkeys (an unknown username gets an empty list too). With an mfaToken (the second step ' +
+        'of a password signin): that user\'s passkeys, for POST /api/auth/mfa/verify; the mfaToken is not used up. ' +
+        'The challenge works once, for 5 minutes.',
+      tags,
+      access: 'public',
+      limits: ['auth'],
+      body: passkeyOptionsSchema,
+      noStore: true,
+      responses: {
+        200: { description: 'Pass options to navigator.credentials.get().', schema: passkeyAuthenticationOptions },
+        ...errors(400, 429, 503),
+        401: 'MFA_TOKEN_INVALID: the mfaToken is used, expired or had too many wrong attempts.',
+      },
+      handler: ({ body }) => auth.passkeyOptions(body),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/auth/passkey',
+      summary: 'Sign in with a passkey: tokens and the account.',
+      description:
+        'The answer of navigator.credentials.get() to the options of POST /api/auth/passkey/options. A passkey is a whole signin ' +
+        '(user verification required; amr ["hwk","user"]) and satisfies MFA_REQUIRED_ROLES. Every failure is one 401 PASSKEY_INVALID.',
+      tags,
+      access: 'public',
+      limits: ['auth', 'signinFailures'],
+      body: passkeySigninSchema,
+      noStore: true,
+      responses: {
+        200: { description: 'Signed in.', schema: signinResult },
+        ...errors(400, 429, 503),
+        401: 'PASSKEY_INVALID: the passkey could not be verified (unknown, wrong signature, used or expired challenge, counter).',
+        403: 'EMAIL_NOT_VERIFIED: with EMAIL_VERIFICATION=required, the address must be verified first.',
+      },
+      handler: async ({ body, req, res }) => transport.deliver(req, res, await auth.signinWithPasskey(body, contextOf(req))),
     }),
     defineRoute({
       method: 'post',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
 import { bodyObject, booleanField, boundedString } from '../../lib/validation.js';
+import { authenticationResponseSchema } from '../credentials/webauthn.js';
 import { passwordField, withPasswordPolicy } from '../passwords/password-policy.js';
 import { emailField, roleListField, usernameField } from '../users/user.schemas.js';
 
@@ -75,18 +76,64 @@ export const signinResult = tokenPair
   })
   .meta({ id: 'SigninResult' });
 
-/** The second step of a signin: the mfaToken of the first answer and a code. */
+const challengeIdField = boundedString('challengeId', 1, 64).describe('The challengeId that came with the options.');
+
+/**
+ * The second step of a signin: the mfaToken of the first answer and a code, or a passkey's
+ * answer (`challengeId` and `response`) to the options of POST /api/auth/passkey/options {mfaToken}.
+ */
 export const mfaVerifySchema = bodyObject({
   mfaToken: boundedString('mfaToken', 1, 128),
-  code: boundedString('code', 1, 64),
+  code: boundedString('code', 1, 64).optional().describe('A code of the authenticator app, or a recovery code.'),
+  challengeId: challengeIdField.optional(),
+  response: authenticationResponseSchema.optional(),
+}).superRefine((body, ctx) => {
+  const passkey = body.challengeId !== undefined || body.response !== undefined;
+  if (body.code !== undefined && passkey) {
+    ctx.addIssue({ code: 'custom', path: ['code'], message: 'Send either code, or challengeId and response (a passkey), not both' });
+  } else if (!passkey && body.code === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['code'], message: 'code is required (or challengeId and response, for a passkey)' });
+  } else if (passkey && body.challengeId === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['challengeId'], message: 'challengeId is required with a passkey response' });
+  } else if (passkey && body.response === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['response'], message: 'response is required with a challengeId' });
+  }
 });
 export type MfaVerifyInput = z.output<typeof mfaVerifySchema>;
+
+/** Options for a passkey signin: for anyone (discoverable), a named user, or the second step of an mfaToken. */
+export const passkeyOptionsSchema = z
+  .object(
+    {
+      username: boundedString('username', 1, 255).optional().describe('Lists that user\'s passkeys (an unknown user gets none, like a user without passkeys).'),
+      mfaToken: boundedString('mfaToken', 1, 128).optional().describe('For the second step of a password signin: that user\'s passkeys.'),
+    },
+    { error: 'The request body must be a JSON object or a URL-encoded form with the optional fields username, mfaToken.' },
+  )
+  .optional()
+  .transform((body) => body ?? {})
+  .superRefine((body, ctx) => {
+    if (body.username !== undefined && body.mfaToken !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['mfaToken'], message: 'Send username or mfaToken, not both' });
+    }
+  });
+export type PasskeyOptionsInput = z.output<typeof passkeyOptionsSchema>;
+
+export const passkeySigninSchema = bodyObject({ challengeId: challengeIdField, response: authenticationResponseSchema });
+export type PasskeySigninInput = z.output<typeof passkeySigninSchema>;
+
+export const passkeyAuthenticationOptions = z
+  .object({
+    options: z.looseObject({}).describe('PublicKeyCredentialRequestOptionsJSON: pass to navigator.credentials.get() (e.g. with @simplewebauthn/browser).'),
+    challengeId: z.string().describe('Send it back with the answer; it works once, for 5 minutes.'),
+  })
+  .meta({ id: 'PasskeyAuthenticationOptions' });
 
 export const mfaChallengeResult = z
   .object({
     mfaRequired: z.literal(true),
     mfaToken: z.string().describe('Send it with a code to POST /api/auth/mfa/verify within 5 minutes; it works once.'),
-    methods: z.array(z.enum(['totp', 'recovery_code'])).describe('The kinds of code the account accepts.'),
+    methods: z.array(z.enum(['totp', 'recovery_code', 'passkey'])).describe('The second factors the account accepts.'),
     message: z.string(),
   })
   .meta({ id: 'MfaChallenge' });

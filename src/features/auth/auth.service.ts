@@ -4,13 +4,14 @@ import type { RequestContext } from '../../lib/request-context.js';
 import { authorities, DEFAULT_ROLE } from '../../lib/roles.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { PasswordCredential } from '../credentials/password.credential.js';
+import { passkeyRefused, type AuthenticationStart, type PasskeyCredential } from '../credentials/passkey.credential.js';
 import type { SecondFactorCredential } from '../credentials/second-factor.credential.js';
 import type { SecondFactorMethod, SecondFactors } from '../credentials/second-factors.js';
 import type { RoleService } from '../roles/role.service.js';
 import type { SessionService, TokenPair } from '../sessions/session.service.js';
 import type { AccessClaims } from '../tokens/token.service.js';
 import type { UserService, WithNewAccount } from '../users/user.service.js';
-import type { MfaVerifyInput, SigninInput, SignupInput } from './auth.schemas.js';
+import type { MfaVerifyInput, PasskeyOptionsInput, PasskeySigninInput, SigninInput, SignupInput } from './auth.schemas.js';
 import type { MfaChallenges } from './mfa-challenges.js';
 
 /** The tutorial's signin answer: the account and its tokens. */
@@ -34,7 +35,16 @@ export function isMfaChallenge(result: SigninResult | MfaChallengeResult): resul
   return 'mfaRequired' in result;
 }
 
-const MFA_MESSAGE = 'Enter the code from your authenticator app, or a recovery code, to finish signing in.';
+/** What the person is asked for, by the methods the account has. */
+function mfaMessage(methods: readonly SecondFactorMethod[]): string {
+  const ways = [
+    ...(methods.includes('totp') ? ['enter the code from your authenticator app'] : []),
+    ...(methods.includes('recovery_code') ? ['a recovery code'] : []),
+    ...(methods.includes('passkey') ? ['use a passkey'] : []),
+  ];
+  const text = ways.length > 1 ? `${ways.slice(0, -1).join(', ')}, or ${ways.at(-1)}` : (ways[0] ?? '');
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)} to finish signing in.`;
+}
 
 export interface SignoutRequest {
   /** The refresh token of the session to end, when the client sends it. */
@@ -52,9 +62,13 @@ export interface AuthService {
   signup(input: SignupInput, context: RequestContext): Promise<void>;
   /** Tokens; or, when the account has a second factor, an mfaToken for `verifyMfa`. */
   signin(input: SigninInput, context: RequestContext): Promise<SigninResult | MfaChallengeResult>;
-  /** The second step: an mfaToken and a code (authenticator or recovery) for the tokens. */
+  /** The second step: an mfaToken and a code (authenticator or recovery) or a passkey's answer, for the tokens. */
   verifyMfa(input: MfaVerifyInput, context: RequestContext): Promise<SigninResult>;
-  /** Deletes expired mfaTokens (a background job). */
+  /** Options for a passkey: a passwordless signin (anyone, or a named user) or the second step of an mfaToken. */
+  passkeyOptions(input: PasskeyOptionsInput): Promise<AuthenticationStart>;
+  /** A passwordless signin with a passkey: the full signin answer, amr hwk+user. */
+  signinWithPasskey(input: PasskeySigninInput, context: RequestContext): Promise<SigninResult>;
+  /** Deletes expired mfaTokens and passkey challenges (a background job). */
   purgeMfaChallenges(): Promise<number>;
   refresh(refreshToken: string): Promise<TokenPair>;
   signout(request: SignoutRequest): Promise<void>;
@@ -65,6 +79,7 @@ export interface AuthServiceDeps {
   roles: RoleService;
   password: PasswordCredential;
   secondFactor: SecondFactorCredential;
+  passkey: PasskeyCredential;
   secondFactors: Pick<SecondFactors, 'methods'>;
   challenges: MfaChallenges;
   sessions: SessionService;
@@ -77,7 +92,7 @@ export interface AuthServiceDeps {
 }
 
 export function createAuthService(deps: AuthServiceDeps): AuthService {
-  const { users, roles, password, secondFactor, secondFactors, challenges, sessions, audit, allowSignupRoles } = deps;
+  const { users, roles, password, secondFactor, passkey, secondFactors, challenges, sessions, audit, allowSignupRoles } = deps;
   const { requireVerifiedEmail, onSignup } = deps;
 
   /** Only asked after the password was right, so that it tells nothing to someone guessing. */
@@ -125,21 +140,46 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       const mfaToken = await challenges.issue(proof);
       const event = { actorId: proof.userId, targetId: proof.userId, username: input.username, context };
       await audit.record({ type: 'signin.mfa_required', ...event, details: { methods } });
-      return { mfaRequired: true, mfaToken, methods, message: MFA_MESSAGE };
+      return { mfaRequired: true, mfaToken, methods, message: mfaMessage(methods) };
     },
 
-    async verifyMfa({ mfaToken, code }, context) {
-      const { username, ...proof } = await challenges.redeem(mfaToken, async (userId) => {
+    async verifyMfa({ mfaToken, code, challengeId, response }, context) {
+      const { username, ...proof } = await challenges.redeem(mfaToken, async (userId, mfaChallengeId) => {
         const user = await users.findById(userId);
         // Deleted or disabled since the password step: the signin cannot finish.
         if (!user || user.disabled) throw new AppError('MFA_TOKEN_INVALID');
-        const second = await secondFactor.prove(user, code, context).catch(asSigninFailure);
+        const second =
+          challengeId !== undefined && response !== undefined
+            ? await passkey.proveSecondFactor(user.id, mfaChallengeId, { challengeId, response }, context)
+            : await secondFactor.prove(user, code ?? '', context).catch(asSigninFailure);
         return { ...second, username: user.username };
       });
       return complete(proof, username, context);
     },
 
-    purgeMfaChallenges: () => challenges.purge(),
+    async passkeyOptions({ username, mfaToken }) {
+      if (mfaToken !== undefined) {
+        const { userId, challengeId } = await challenges.peek(mfaToken);
+        return passkey.secondFactorOptions(userId, challengeId);
+      }
+      if (username === undefined) return passkey.signinOptions(undefined);
+      const user = await users.findByUsername(username);
+      // An unknown (or disabled) user gets what a user without passkeys gets: options listing none.
+      return passkey.signinOptions(user && !user.disabled ? user.id : null);
+    },
+
+    async signinWithPasskey(input, context) {
+      const proof = await passkey.prove(input, context);
+      const user = await users.findById(proof.userId);
+      if (!user || user.disabled) {
+        await audit.record({ type: 'signin.failure', targetId: proof.userId, context, details: { method: 'passkey', reason: 'disabled' } });
+        throw passkeyRefused();
+      }
+      if (requireVerifiedEmail && !user.emailVerified) throw new AppError('EMAIL_NOT_VERIFIED');
+      return complete(proof, user.username, context);
+    },
+
+    purgeMfaChallenges: async () => (await challenges.purge()) + (await passkey.purgeChallenges()),
 
     refresh: (refreshToken) => sessions.refresh(refreshToken),
 

@@ -14,10 +14,17 @@ export interface NewMfaChallenge extends MfaChallengeRecord {
   expiresAt: Date;
 }
 
+/** A challenge as found: also whether it can still be redeemed. */
+export interface FoundMfaChallenge extends MfaChallengeRecord {
+  used: boolean;
+  expiresAt: Date;
+  attempts: number;
+}
+
 /** The `mfa_challenges` table: signins that wait for their second factor. */
 export interface MfaChallengeRepository {
   create(challenge: NewMfaChallenge): Promise<void>;
-  find(id: string): Promise<MfaChallengeRecord | null>;
+  find(id: string): Promise<FoundMfaChallenge | null>;
   /**
    * Counts one more attempt, only while the challenge is unused, unexpired and below
    * `maxAttempts`: of concurrent attempts, never more than `maxAttempts` get true.
@@ -42,7 +49,9 @@ export function createMfaChallengeRepository(db: Database): MfaChallengeReposito
     async find(id) {
       const p = db.params();
       const row = await MfaChallenge.findOne(p.options({ where: { id: p.eq(id) } }));
-      return row && { id: row.id, secretHash: row.secretHash, userId: row.userId, amr: row.amr };
+      if (!row) return null;
+      const { secretHash, userId, amr, usedAt, expiresAt, attempts } = row;
+      return { id: row.id, secretHash, userId, amr, used: usedAt !== null, expiresAt, attempts };
     },
 
     async reserveAttempt(id, now, maxAttempts) {

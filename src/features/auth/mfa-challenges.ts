@@ -2,7 +2,7 @@ import type { Clock } from '../../lib/clock.js';
 import { constantTimeEqual, randomToken, sha256Hex } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
 import { amrFromText, amrToText, combineAmr, type Proof } from '../../lib/proof.js';
-import type { MfaChallengeRepository } from './mfa-challenge.repository.js';
+import type { FoundMfaChallenge, MfaChallengeRepository } from './mfa-challenge.repository.js';
 
 /*
  * A signin whose password was right but whose account has a second factor gets an `mfaToken`
@@ -23,7 +23,12 @@ export interface MfaChallenges {
    * Runs `secondStep` for the user of a genuine, unused, unexpired token with attempts left,
    * then uses the token up; the proof of both steps. 401 MFA_TOKEN_INVALID otherwise.
    */
-  redeem<P extends Proof>(token: string, secondStep: (userId: number) => Promise<P>): Promise<P>;
+  redeem<P extends Proof>(token: string, secondStep: (userId: number, challengeId: string) => Promise<P>): Promise<P>;
+  /**
+   * The user and challenge id of a token that could be redeemed now (genuine, unused, unexpired,
+   * attempts left), without counting an attempt: for preparing the second step (passkey options).
+   */
+  peek(token: string): Promise<{ userId: number; challengeId: string }>;
   /** Deletes expired challenges, in batches. */
   purge(): Promise<number>;
 }
@@ -32,6 +37,15 @@ const invalid = () => new AppError('MFA_TOKEN_INVALID');
 const PURGE_BATCH = 500;
 
 export function createMfaChallenges({ challenges, clock }: { challenges: MfaChallengeRepository; clock: Clock }): MfaChallenges {
+  /** The stored challenge of a well-formed token whose secret matches. */
+  async function genuine(token: string): Promise<FoundMfaChallenge> {
+    const match = FORMAT.exec(token);
+    if (!match) throw invalid();
+    const challenge = await challenges.find(match[1]!);
+    if (!challenge || !constantTimeEqual(Buffer.from(sha256Hex(match[2]!)), Buffer.from(challenge.secretHash))) throw invalid();
+    return challenge;
+  }
+
   return {
     async issue(proof) {
       const id = randomToken(16);
@@ -49,14 +63,18 @@ export function createMfaChallenges({ challenges, clock }: { challenges: MfaChal
     },
 
     async redeem(token, secondStep) {
-      const match = FORMAT.exec(token);
-      if (!match) throw invalid();
-      const challenge = await challenges.find(match[1]!);
-      if (!challenge || !constantTimeEqual(Buffer.from(sha256Hex(match[2]!)), Buffer.from(challenge.secretHash))) throw invalid();
+      const challenge = await genuine(token);
       if (!(await challenges.reserveAttempt(challenge.id, new Date(clock.now()), MFA_MAX_ATTEMPTS))) throw invalid();
-      const second = await secondStep(challenge.userId);
+      const second = await secondStep(challenge.userId, challenge.id);
       if (!(await challenges.markUsed(challenge.id, new Date(clock.now())))) throw invalid();
       return { ...second, userId: challenge.userId, amr: combineAmr(amrFromText(challenge.amr), second.amr) };
+    },
+
+    async peek(token) {
+      const challenge = await genuine(token);
+      const usable = !challenge.used && challenge.expiresAt.getTime() > clock.now() && challenge.attempts < MFA_MAX_ATTEMPTS;
+      if (!usable) throw invalid();
+      return { userId: challenge.userId, challengeId: challenge.id };
     },
 
     async purge() {

@@ -3,6 +3,7 @@ import type { Database } from '../../db/database.js';
 import { epochSeconds, type Clock } from '../../lib/clock.js';
 import { AppError } from '../../lib/errors.js';
 import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode } from './recovery-codes.js';
+import type { Passkeys } from './passkeys.js';
 import type { SecondFactorRepository } from './second-factor.repository.js';
 import { matchingStep, newTotpSecret, normalizeTotpCode, totpUrl, type TotpVault } from './totp.js';
 
@@ -11,12 +12,12 @@ export interface MfaStatus {
   /** An authenticator app is set up and confirmed. */
   totp: boolean;
   recoveryCodesLeft: number;
-  /** Passkeys come with their own issue; none yet. */
+  /** Registered passkeys. */
   passkeys: number;
 }
 
 /** How a signin can be completed, as the signin answer lists them. */
-export type SecondFactorMethod = 'totp' | 'recovery_code';
+export type SecondFactorMethod = 'totp' | 'recovery_code' | 'passkey';
 
 /** Setting second factors up and taking them away; proving them is the credential's part. */
 export interface SecondFactors {
@@ -30,13 +31,16 @@ export interface SecondFactors {
   confirmTotp(userId: number, code: string): Promise<string[]>;
   /** A new set of recovery codes; the old set stops working. */
   replaceRecoveryCodes(userId: number): Promise<string[]>;
-  /** Removes the authenticator and the recovery codes, inside `trx` when given; false when there were none. */
+  /** Removes the authenticator and the recovery codes (the passkeys stay). */
+  removeTotp(userId: number): Promise<boolean>;
+  /** Removes the authenticator, the recovery codes and the passkeys, inside `trx` when given; false when there were none. */
   removeAll(userId: number, trx?: Transaction): Promise<boolean>;
 }
 
 export interface SecondFactorsDeps {
   db: Pick<Database, 'transaction'>;
   factors: SecondFactorRepository;
+  passkeys: Pick<Passkeys, 'counts' | 'removeAll'>;
   vault: TotpVault;
   clock: Clock;
   /** The name authenticator apps show above the account's codes. */
@@ -45,7 +49,7 @@ export interface SecondFactorsDeps {
 
 const NO_FACTORS: MfaStatus = Object.freeze({ totp: false, recoveryCodesLeft: 0, passkeys: 0 });
 
-export function createSecondFactors({ db, factors, vault, clock, issuer }: SecondFactorsDeps): SecondFactors {
+export function createSecondFactors({ db, factors, passkeys, vault, clock, issuer }: SecondFactorsDeps): SecondFactors {
   const now = () => new Date(clock.now());
 
   async function storeRecoveryCodes(userId: number, trx: Transaction): Promise<string[]> {
@@ -71,14 +75,16 @@ export function createSecondFactors({ db, factors, vault, clock, issuer }: Secon
     },
 
     async statuses(userIds) {
-      const counts = await factors.counts(userIds);
-      return new Map(userIds.map((id) => [id, { ...NO_FACTORS, ...counts.get(id) }]));
+      const [counts, keys] = await Promise.all([factors.counts(userIds), passkeys.counts(userIds)]);
+      return new Map(userIds.map((id) => [id, { ...NO_FACTORS, ...counts.get(id), passkeys: keys.get(id) ?? 0 }]));
     },
 
     async methods(userId) {
-      const { totp, recoveryCodesLeft } = await service.status(userId);
-      if (!totp) return [];
-      return recoveryCodesLeft > 0 ? ['totp', 'recovery_code'] : ['totp'];
+      const { totp, recoveryCodesLeft, passkeys: keys } = await service.status(userId);
+      const methods: SecondFactorMethod[] = [];
+      if (totp) methods.push(...(recoveryCodesLeft > 0 ? (['totp', 'recovery_code'] as const) : (['totp'] as const)));
+      if (keys > 0) methods.push('passkey');
+      return methods;
     },
 
     async beginTotp({ id, username }) {
@@ -111,8 +117,16 @@ export function createSecondFactors({ db, factors, vault, clock, issuer }: Secon
       });
     },
 
+    removeTotp(userId) {
+      return db.transaction((trx) => factors.removeAll(userId, trx));
+    },
+
     removeAll(userId, trx) {
-      return trx ? factors.removeAll(userId, trx) : db.transaction((own) => factors.removeAll(userId, own));
+      const remove = async (t: Transaction) => {
+        const factorsRemoved = await factors.removeAll(userId, t);
+        return (await passkeys.removeAll(userId, t)) > 0 || factorsRemoved;
+      };
+      return trx ? remove(trx) : db.transaction(remove);
     },
   };
   return service;

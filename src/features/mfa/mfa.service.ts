@@ -78,7 +78,7 @@ export function createMfaService({ users, password, secondFactor, secondFactors,
       const user = await withFactor(userId);
       await password.confirm(user, proof.password, context, 'password');
       await secondFactor.prove(user, proof.code, context);
-      await secondFactors.removeAll(user.id);
+      await secondFactors.removeTotp(user.id);
       await record('mfa.totp_disabled', user, context);
     },
 
