@@ -122,7 +122,36 @@ export function useAction() {
       setBusy(false);
     }
   };
-  return { busy, error, run, setError };
+  /** A form's submit handler: no page load; asks `question` first when given; then runs `action`. */
+  const submit = (action: () => Promise<void>, question?: string) => (event: Event) => {
+    event.preventDefault();
+    if (question && !window.confirm(question)) return;
+    void run(action);
+  };
+  return { busy, error, run, setError, submit };
+}
+
+/** The end of a form: what went wrong, then its submit button, disabled while the action runs. */
+export function SubmitRow({ label, busy, error, variant }: { label: string; busy: boolean; error: unknown; variant?: 'secondary' | 'danger' }) {
+  return (
+    <>
+      <ErrorBox error={error} />
+      <button type="submit" class={variant} disabled={busy}>
+        {label}
+      </button>
+    </>
+  );
+}
+
+/** A form with an action of its own: its fields (children), then its error and its submit button. */
+export function ActionForm(props: { action: () => Promise<void>; label: string; variant?: 'secondary' | 'danger'; children: ComponentChildren }) {
+  const { busy, error, submit } = useAction();
+  return (
+    <form onSubmit={submit(props.action)}>
+      {props.children}
+      <SubmitRow label={props.label} busy={busy} error={error} variant={props.variant} />
+    </form>
+  );
 }
 
 /** Loads data for a page; `reload` fetches it again. */

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import type { SessionProps } from '../app';
-import { ErrorBox, Field, Notice, Page, formatTime, useAction } from '../ui';
+import { ActionForm, Field, Notice, Page, formatTime } from '../ui';
 import { AuthenticatorSection } from './authenticator';
 import { PasskeysSection } from './passkeys';
 import { SessionsSection } from './sessions';
@@ -38,26 +38,18 @@ export function AccountPage({ me, reloadMe }: SessionProps) {
 function EmailSection() {
   const [email, setEmail] = useState('');
   const [message, setMessage] = useState('');
-  const { busy, error, run } = useAction();
-  const submit = (event: Event) => {
-    event.preventDefault();
-    void run(async () => {
-      const answer = await api<{ message: string }>('PATCH', 'api/users/me', { email });
-      setMessage(answer.message);
-      setEmail('');
-    });
+  const change = async () => {
+    const answer = await api<{ message: string }>('PATCH', 'api/users/me', { email });
+    setMessage(answer.message);
+    setEmail('');
   };
   return (
     <section aria-labelledby="email-change">
       <h2 id="email-change">Change email</h2>
-      <form onSubmit={submit}>
+      <ActionForm action={change} label="Change email">
         <Field label="New email" name="email" type="email" value={email} onInput={setEmail} autoComplete="email" />
-        <ErrorBox error={error} />
         {message && <Notice>{message}</Notice>}
-        <button type="submit" disabled={busy}>
-          Change email
-        </button>
-      </form>
+      </ActionForm>
     </section>
   );
 }
@@ -66,29 +58,21 @@ function PasswordSection() {
   const [currentPassword, setCurrent] = useState('');
   const [newPassword, setNew] = useState('');
   const [done, setDone] = useState(false);
-  const { busy, error, run } = useAction();
-  const submit = (event: Event) => {
-    event.preventDefault();
-    void run(async () => {
-      setDone(false);
-      await api('POST', 'api/users/me/password', { currentPassword, newPassword });
-      setCurrent('');
-      setNew('');
-      setDone(true);
-    });
+  const change = async () => {
+    setDone(false);
+    await api('POST', 'api/users/me/password', { currentPassword, newPassword });
+    setCurrent('');
+    setNew('');
+    setDone(true);
   };
   return (
     <section aria-labelledby="password-change">
       <h2 id="password-change">Change password</h2>
-      <form onSubmit={submit}>
+      <ActionForm action={change} label="Change password">
         <Field label="Current password" name="currentPassword" type="password" value={currentPassword} onInput={setCurrent} autoComplete="current-password" />
         <Field label="New password" name="newPassword" type="password" value={newPassword} onInput={setNew} autoComplete="new-password" />
-        <ErrorBox error={error} />
         {done && <Notice>Password changed. Your other sessions have ended.</Notice>}
-        <button type="submit" disabled={busy}>
-          Change password
-        </button>
-      </form>
+      </ActionForm>
     </section>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import type { SessionProps } from '../app';
-import { ErrorBox, Field, Notice, useAction } from '../ui';
+import { ErrorBox, Field, Notice, SubmitRow, useAction } from '../ui';
 
 interface Setup {
   secret: string;
@@ -15,7 +15,7 @@ export function AuthenticatorSection({ me, reloadMe }: SessionProps) {
   const [codes, setCodes] = useState<string[] | undefined>(undefined);
   const [code, setCode] = useState('');
   const [password, setPassword] = useState('');
-  const { busy, error, run } = useAction();
+  const { busy, error, run, submit } = useAction();
   if (!me) return null;
 
   const start = () =>
@@ -23,37 +23,26 @@ export function AuthenticatorSection({ me, reloadMe }: SessionProps) {
       setCodes(undefined);
       setSetup(await api<Setup>('POST', 'api/users/me/mfa/totp'));
     });
-  const confirm = (event: Event) => {
-    event.preventDefault();
-    void run(async () => {
-      const answer = await api<{ recoveryCodes: string[] }>('POST', 'api/users/me/mfa/totp/confirm', { code: code.trim() });
-      setSetup(undefined);
-      setCode('');
-      setCodes(answer.recoveryCodes);
-      await reloadMe();
-    });
-  };
-  const newCodes = (event: Event) => {
-    event.preventDefault();
-    if (!window.confirm('Make new recovery codes? The old ones stop working.')) return;
-    void run(async () => {
-      const answer = await api<{ recoveryCodes: string[] }>('POST', 'api/users/me/mfa/recovery-codes', { code: code.trim() });
-      setCode('');
-      setCodes(answer.recoveryCodes);
-      await reloadMe();
-    });
-  };
-  const turnOff = (event: Event) => {
-    event.preventDefault();
-    if (!window.confirm('Turn off the authenticator app? Signing in will need only your password.')) return;
-    void run(async () => {
-      await api('DELETE', 'api/users/me/mfa/totp', { password, code: code.trim() });
-      setCode('');
-      setPassword('');
-      setCodes(undefined);
-      await reloadMe();
-    });
-  };
+  const confirm = submit(async () => {
+    const answer = await api<{ recoveryCodes: string[] }>('POST', 'api/users/me/mfa/totp/confirm', { code: code.trim() });
+    setSetup(undefined);
+    setCode('');
+    setCodes(answer.recoveryCodes);
+    await reloadMe();
+  });
+  const newCodes = submit(async () => {
+    const answer = await api<{ recoveryCodes: string[] }>('POST', 'api/users/me/mfa/recovery-codes', { code: code.trim() });
+    setCode('');
+    setCodes(answer.recoveryCodes);
+    await reloadMe();
+  }, 'Make new recovery codes? The old ones stop working.');
+  const turnOff = submit(async () => {
+    await api('DELETE', 'api/users/me/mfa/totp', { password, code: code.trim() });
+    setCode('');
+    setPassword('');
+    setCodes(undefined);
+    await reloadMe();
+  }, 'Turn off the authenticator app? Signing in will need only your password.');
 
   return (
     <section aria-labelledby="authenticator">
@@ -78,10 +67,7 @@ export function AuthenticatorSection({ me, reloadMe }: SessionProps) {
             Or type this secret into the app: <code class="secret">{setup.secret}</code>
           </p>
           <Field label="Code" name="code" value={code} onInput={setCode} autoComplete="one-time-code" inputMode="numeric" />
-          <ErrorBox error={error} />
-          <button type="submit" disabled={busy}>
-            Verify
-          </button>
+          <SubmitRow label="Verify" busy={busy} error={error} />
         </form>
       ) : me.mfa.totp ? (
         <>
@@ -90,10 +76,7 @@ export function AuthenticatorSection({ me, reloadMe }: SessionProps) {
           </p>
           <form onSubmit={newCodes}>
             <Field label="Code" name="code" value={code} onInput={setCode} autoComplete="one-time-code" inputMode="numeric" hint="A code from the app, to make new recovery codes or turn the app off." />
-            <ErrorBox error={error} />
-            <button type="submit" class="secondary" disabled={busy}>
-              New recovery codes
-            </button>
+            <SubmitRow label="New recovery codes" busy={busy} error={error} variant="secondary" />
           </form>
           <form onSubmit={turnOff}>
             <Field label="Password" name="password" type="password" value={password} onInput={setPassword} autoComplete="current-password" />

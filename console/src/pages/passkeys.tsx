@@ -2,29 +2,26 @@ import { useState } from 'preact/hooks';
 import { api } from '../api';
 import type { SessionProps } from '../app';
 import { addPasskey, type Passkey } from '../passkey';
-import { ErrorBox, Field, Loading, Notice, formatTime, useAction, useLoad } from '../ui';
+import { ErrorBox, Field, Loading, Notice, SubmitRow, formatTime, useAction, useLoad } from '../ui';
 
 /** The account's passkeys: the list (added, last used), rename, remove, and add one from this device. */
 export function PasskeysSection({ reloadMe }: Pick<SessionProps, 'reloadMe'>) {
   const passkeys = useLoad(() => api<{ passkeys: Passkey[] }>('GET', 'api/users/me/passkeys').then((a) => a.passkeys), []);
   const [name, setName] = useState('');
   const [message, setMessage] = useState('');
-  const { busy, error, run } = useAction();
+  const { busy, error, run, submit } = useAction();
 
   const changed = async (done: string) => {
     setMessage(done);
     passkeys.reload();
     await reloadMe();
   };
-  const add = (event: Event) => {
-    event.preventDefault();
-    void run(async () => {
-      setMessage('');
-      const added = await addPasskey(name);
-      setName('');
-      await changed(`Passkey “${added.name}” added. You can sign in with it now.`);
-    });
-  };
+  const add = submit(async () => {
+    setMessage('');
+    const added = await addPasskey(name);
+    setName('');
+    await changed(`Passkey “${added.name}” added. You can sign in with it now.`);
+  });
   const remove = (passkey: Passkey) => {
     if (!window.confirm(`Remove the passkey “${passkey.name}”? You will no longer be able to sign in with it.`)) return;
     void run(async () => {
@@ -51,10 +48,7 @@ export function PasskeysSection({ reloadMe }: Pick<SessionProps, 'reloadMe'>) {
       {message && <Notice>{message}</Notice>}
       <form onSubmit={add}>
         <Field label="Passkey name" name="passkeyName" value={name} onInput={setName} required={false} autoComplete="off" hint="Optional: which device or key it is, such as “work laptop”." />
-        <ErrorBox error={error} />
-        <button type="submit" disabled={busy}>
-          Add a passkey
-        </button>
+        <SubmitRow label="Add a passkey" busy={busy} error={error} />
       </form>
     </section>
   );
@@ -64,15 +58,12 @@ function PasskeyItem({ passkey, busy, onRemove, onRenamed }: { passkey: Passkey;
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(passkey.name);
   const rename = useAction();
-  const save = (event: Event) => {
-    event.preventDefault();
-    void rename.run(async () => {
-      const to = name.trim();
-      await api('PATCH', `api/users/me/passkeys/${encodeURIComponent(passkey.id)}`, { name: to });
-      setEditing(false);
-      await onRenamed(to);
-    });
-  };
+  const save = rename.submit(async () => {
+    const to = name.trim();
+    await api('PATCH', `api/users/me/passkeys/${encodeURIComponent(passkey.id)}`, { name: to });
+    setEditing(false);
+    await onRenamed(to);
+  });
   return (
     <li>
       <p>

@@ -1,18 +1,14 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { href } from '../router';
-import { ErrorBox, Field, Notice, Page, useAction } from '../ui';
+import { ActionForm, Field, Notice, Page } from '../ui';
 
 export function ForgotPage() {
   const [email, setEmail] = useState('');
   const [sent, setSent] = useState(false);
-  const { busy, error, run } = useAction();
-  const submit = (event: Event) => {
-    event.preventDefault();
-    void run(async () => {
-      await api('POST', 'api/auth/forgot-password', { email });
-      setSent(true);
-    });
+  const send = async () => {
+    await api('POST', 'api/auth/forgot-password', { email });
+    setSent(true);
   };
   return (
     <Page title="Forgot password">
@@ -21,14 +17,10 @@ export function ForgotPage() {
           <p>If an account uses {email}, a reset link is on its way there. It works once, for a limited time.</p>
         </Notice>
       ) : (
-        <form onSubmit={submit}>
+        <ActionForm action={send} label="Send reset link">
           <p>Type the address of your account; we mail you a link to choose a new password.</p>
           <Field label="Email" name="email" type="email" value={email} onInput={setEmail} autoComplete="email" />
-          <ErrorBox error={error} />
-          <button type="submit" disabled={busy}>
-            Send reset link
-          </button>
-        </form>
+        </ActionForm>
       )}
       <p>
         <a href={href('signin')}>Sign in</a>
@@ -41,13 +33,9 @@ export function ForgotPage() {
 export function ResetPage({ token }: { token: string }) {
   const [password, setPassword] = useState('');
   const [done, setDone] = useState(false);
-  const { busy, error, run } = useAction();
-  const submit = (event: Event) => {
-    event.preventDefault();
-    void run(async () => {
-      await api('POST', 'api/auth/reset-password', { token, password });
-      setDone(true);
-    });
+  const reset = async () => {
+    await api('POST', 'api/auth/reset-password', { token, password });
+    setDone(true);
   };
   return (
     <Page title="Choose a new password">
@@ -60,13 +48,9 @@ export function ResetPage({ token }: { token: string }) {
           <p>This page needs the link from your reset mail. Ask for a new one.</p>
         </div>
       ) : (
-        <form onSubmit={submit}>
+        <ActionForm action={reset} label="Reset password">
           <Field label="New password" name="password" type="password" value={password} onInput={setPassword} autoComplete="new-password" hint="At least 8 characters; not a common password." />
-          <ErrorBox error={error} />
-          <button type="submit" disabled={busy}>
-            Reset password
-          </button>
-        </form>
+        </ActionForm>
       )}
       <p class="links">
         <a href={href('signin')}>Sign in</a>

@@ -13,15 +13,12 @@ export interface Role {
 export function RolesPage() {
   const roles = useLoad(() => api<{ roles: Role[] }>('GET', 'api/admin/roles').then((a) => a.roles), []);
   const [name, setName] = useState('');
-  const { busy, error, run } = useAction();
-  const create = (event: Event) => {
-    event.preventDefault();
-    void run(async () => {
-      await api('POST', 'api/admin/roles', { name: name.trim() });
-      setName('');
-      roles.reload();
-    });
-  };
+  const { busy, error, run, submit } = useAction();
+  const create = submit(async () => {
+    await api('POST', 'api/admin/roles', { name: name.trim() });
+    setName('');
+    roles.reload();
+  });
   const remove = (role: Role) => {
     if (!window.confirm(`Delete the role ${role.name}? Its ${role.users} holder(s) lose it and their sessions end.`)) return;
     void run(async () => {

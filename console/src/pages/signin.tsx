@@ -3,7 +3,7 @@ import { api, ApiFailure } from '../api';
 import type { SessionProps } from '../app';
 import { passkeyAssertion } from '../passkey';
 import { href, navigate } from '../router';
-import { ErrorBox, Field, Notice, Page, useAction } from '../ui';
+import { ActionForm, ErrorBox, Field, Notice, Page, SubmitRow, useAction } from '../ui';
 
 interface SigninAnswer {
   mfaRequired?: boolean;
@@ -20,7 +20,7 @@ export function SigninPage({ reloadMe }: SessionProps) {
   const [code, setCode] = useState('');
   const [mfaToken, setMfaToken] = useState<string | undefined>(undefined);
   const [methods, setMethods] = useState<string[]>([]);
-  const { busy, error, run } = useAction();
+  const { busy, error, submit } = useAction();
   const withPasskey = useAction();
 
   const done = async () => {
@@ -28,25 +28,19 @@ export function SigninPage({ reloadMe }: SessionProps) {
     navigate('account', { replace: true });
   };
 
-  const signin = (event: Event) => {
-    event.preventDefault();
-    void run(async () => {
-      const answer = await api<SigninAnswer>('POST', 'api/auth/signin', { username, password });
-      if (answer.mfaRequired) {
-        setMfaToken(answer.mfaToken);
-        setMethods(answer.methods ?? CODE_METHODS);
-        setPassword('');
-      } else await done();
-    });
-  };
+  const signin = submit(async () => {
+    const answer = await api<SigninAnswer>('POST', 'api/auth/signin', { username, password });
+    if (answer.mfaRequired) {
+      setMfaToken(answer.mfaToken);
+      setMethods(answer.methods ?? CODE_METHODS);
+      setPassword('');
+    } else await done();
+  });
 
-  const verify = (event: Event) => {
-    event.preventDefault();
-    void run(async () => {
-      await api('POST', 'api/auth/mfa/verify', { mfaToken, code: code.trim() });
-      await done();
-    });
-  };
+  const verify = submit(async () => {
+    await api('POST', 'api/auth/mfa/verify', { mfaToken, code: code.trim() });
+    await done();
+  });
 
   // No username: the browser offers the passkeys it holds for this site (discoverable credentials).
   const signinWithPasskey = () =>
@@ -83,10 +77,7 @@ export function SigninPage({ reloadMe }: SessionProps) {
             <p>Type the 6-digit code your authenticator app shows, or one of your recovery codes.</p>
             <form onSubmit={verify}>
               <Field label="Code" name="code" value={code} onInput={setCode} autoComplete="one-time-code" inputMode="numeric" />
-              <ErrorBox error={error} />
-              <button type="submit" disabled={busy}>
-                Verify
-              </button>
+              <SubmitRow label="Verify" busy={busy} error={error} />
             </form>
             {passkeyStep}
           </>
@@ -105,10 +96,7 @@ export function SigninPage({ reloadMe }: SessionProps) {
       <form onSubmit={signin}>
         <Field label="Username" name="username" value={username} onInput={setUsername} autoComplete="username" />
         <Field label="Password" name="password" type="password" value={password} onInput={setPassword} autoComplete="current-password" />
-        <ErrorBox error={error} />
-        <button type="submit" disabled={busy}>
-          Sign in
-        </button>
+        <SubmitRow label="Sign in" busy={busy} error={error} />
       </form>
       {error instanceof ApiFailure && error.code === 'EMAIL_NOT_VERIFIED' && <ResendVerification />}
       <p class="links">
@@ -131,21 +119,13 @@ export function SigninPage({ reloadMe }: SessionProps) {
 function ResendVerification() {
   const [email, setEmail] = useState('');
   const [message, setMessage] = useState('');
-  const { busy, error, run } = useAction();
-  const submit = (event: Event) => {
-    event.preventDefault();
-    void run(async () => setMessage((await api<{ message: string }>('POST', 'api/auth/verify-email/send', { email })).message));
-  };
+  const send = async () => setMessage((await api<{ message: string }>('POST', 'api/auth/verify-email/send', { email })).message);
   return (
-    <form onSubmit={submit}>
+    <ActionForm action={send} label="Send the link again" variant="secondary">
       <h2>Verify your email</h2>
       <p>Open the link we mailed you when you signed up, or have it sent again.</p>
       <Field label="Email" name="email" type="email" value={email} onInput={setEmail} autoComplete="email" />
-      <ErrorBox error={error} />
       {message && <Notice>{message}</Notice>}
-      <button type="submit" class="secondary" disabled={busy}>
-        Send the link again
-      </button>
-    </form>
+    </ActionForm>
   );
 }

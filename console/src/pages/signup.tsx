@@ -1,21 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { href } from '../router';
-import { ErrorBox, Field, Loading, Notice, Page, useAction } from '../ui';
+import { ActionForm, ErrorBox, Field, Loading, Notice, Page } from '../ui';
 
 export function SignupPage() {
   const [username, setUsername] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [done, setDone] = useState(false);
-  const { busy, error, run } = useAction();
-
-  const submit = (event: Event) => {
-    event.preventDefault();
-    void run(async () => {
-      await api('POST', 'api/auth/signup', { username, email, password });
-      setDone(true);
-    });
+  const signup = async () => {
+    await api('POST', 'api/auth/signup', { username, email, password });
+    setDone(true);
   };
 
   if (done) {
@@ -32,15 +27,11 @@ export function SignupPage() {
   }
   return (
     <Page title="Create an account">
-      <form onSubmit={submit}>
+      <ActionForm action={signup} label="Sign up">
         <Field label="Username" name="username" value={username} onInput={setUsername} autoComplete="username" hint="3 to 32 letters, digits, dots, dashes or underscores." />
         <Field label="Email" name="email" type="email" value={email} onInput={setEmail} autoComplete="email" />
         <Field label="Password" name="password" type="password" value={password} onInput={setPassword} autoComplete="new-password" hint="At least 8 characters; not a common password." />
-        <ErrorBox error={error} />
-        <button type="submit" disabled={busy}>
-          Sign up
-        </button>
-      </form>
+      </ActionForm>
       <p>
         Have an account? <a href={href('signin')}>Sign in</a>
       </p>
