@@ -96,7 +96,7 @@ export function userCommands(): Command[] {
     return `Ended every session of ${user.username}.`;
   });
 
-  const resetMfa = userCommand('users:reset-mfa', "remove a user's second factors (authenticator app, recovery codes)", async (admin, user) => {
+  const resetMfa = userCommand('users:reset-mfa', "remove a user's second factors (authenticator app, recovery codes, passkeys)", async (admin, user) => {
     await admin.resetSecondFactors(user.id, CLI_ACTOR);
     return `Removed the second factors of ${user.username}; they sign in with their password alone.`;
   });

@@ -225,3 +225,31 @@ describe('refused passwordless signins: one 401 PASSKEY_INVALID', () => {
     expect(res.status).toBe(401);
   });
 });
+
+describe('several instances, EMAIL_VERIFICATION=required, the purge', () => {
+  it('options from one instance are answered at another; an unverified address gets 403 EMAIL_NOT_VERIFIED', async () => {
+    const strict = await startApp({ clock, database: app.database, env: { PUBLIC_URL, EMAIL_VERIFICATION: 'required' } });
+    try {
+      const user = await withPasskey();
+      // With EMAIL_VERIFICATION=optional the unverified account signs in; with required it does not.
+      await app.http().post('/api/auth/passkey').send(await assertion(app, user.authenticator)).expect(200);
+      const res = await strict.http().post('/api/auth/passkey').send(await assertion(app, user.authenticator)).expect(403);
+      expect(res.body.code).toBe('EMAIL_NOT_VERIFIED');
+      await app.services.userService.markEmailVerified(user.id);
+      const signedIn = await strict.http().post('/api/auth/passkey').send(await assertion(app, user.authenticator)).expect(200);
+      expect(signedIn.body).toMatchObject({ id: user.id, emailVerified: true });
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('the purge job deletes expired challenges only', async () => {
+    const { WebauthnChallenge } = app.db.models;
+    await signinOptions(app).expect(200);
+    clock.advance(300_001);
+    const { body: fresh } = await signinOptions(app).expect(200);
+    expect(await app.services.auth.purgeMfaChallenges()).toBeGreaterThanOrEqual(1);
+    const left = await WebauthnChallenge.findAll({ attributes: ['id'] });
+    expect(left.map((row) => row.id)).toEqual([fresh.challengeId]);
+  });
+});
