@@ -241,7 +241,7 @@ export function createServices(deps: ServiceDeps): Services {
     loadMailTemplates: loadTemplates,
     secondFactors,
     mfa: createMfaService({ users, password, secondFactor, secondFactors, audit }),
-    passkeys: createPasskeyService({ users, passkeys, audit }),
+    passkeys: createPasskeyService({ users, password, passkeys, audit }),
     ping: () => db.ping(),
     pendingMigrations: () => pendingMigrations(db, logger),
     admit: (claims) => !revocations.isRevoked(claims.sid) && accounts.admit(claims),

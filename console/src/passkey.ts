@@ -22,11 +22,11 @@ interface Challenge<T> {
 /** Loaded when a passkey is first used: the sign-in page's first paint does not wait for it. */
 const webauthn = () => import('@simplewebauthn/browser');
 
-/** Creates a passkey on this device for the signed-in account, and registers it. */
-export async function addPasskey(name: string): Promise<Passkey> {
+/** Creates a passkey on this device for the signed-in account, and registers it (the API asks for the password first). */
+export async function addPasskey(name: string, password: string): Promise<Passkey> {
   const { startRegistration, browserSupportsWebAuthn } = await webauthn();
   if (!browserSupportsWebAuthn()) throw unsupported();
-  const { options, challengeId } = await api<Challenge<PublicKeyCredentialCreationOptionsJSON>>('POST', 'api/users/me/passkeys/options', {});
+  const { options, challengeId } = await api<Challenge<PublicKeyCredentialCreationOptionsJSON>>('POST', 'api/users/me/passkeys/options', { password });
   const response = await startRegistration({ optionsJSON: options }).catch((error: unknown) => {
     throw explainBrowserError(error, 'register');
   });

@@ -54,6 +54,24 @@ describe('registration options', () => {
     await app.http().post('/api/users/me/passkeys/options').send().expect(403);
     await app.http().get('/api/users/me/passkeys').expect(403);
   });
+
+  it('need the current password: a stolen access token alone cannot add a passkey (audited, throttled like other checks)', async () => {
+    const user = await createUser(app);
+    const options = (body?: object) => app.http().post('/api/users/me/passkeys/options').set('Authorization', `Bearer ${user.accessToken}`).send(body);
+    const missing = await options({}).expect(400);
+    expect(missing.body.code).toBe('VALIDATION_FAILED');
+    expect(missing.body.errors).toEqual([expect.objectContaining({ field: 'password' })]);
+    const wrong = await options({ password: 'not-the-password' }).expect(400);
+    expect(wrong.body).toMatchObject({ code: 'WRONG_CURRENT_PASSWORD', errors: [{ field: 'password', message: 'password is not the current password' }] });
+    expect(wrong.body.options).toBeUndefined();
+    expect(wrong.body.challengeId).toBeUndefined();
+    expect(await auditOf(user.id, 'user.password_check_failed')).toEqual([{ field: 'password' }]);
+    const challengesBefore = await app.db.models.WebauthnChallenge.count();
+    await options({ password: 'not-the-password' }).expect(400);
+    expect(await app.db.models.WebauthnChallenge.count()).toBe(challengesBefore);
+    await options({ password: user.password }).expect(200);
+    expect(await app.db.models.WebauthnChallenge.count()).toBe(challengesBefore + 1);
+  });
 });
 
 describe('register, list, rename, delete', () => {

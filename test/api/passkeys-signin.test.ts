@@ -185,7 +185,7 @@ describe('refused passwordless signins: one 401 PASSKEY_INVALID', () => {
 
   it('a challenge of another purpose (registration) is refused', async () => {
     const user = await withPasskey();
-    const { body: start } = await app.http().post('/api/users/me/passkeys/options').set('Authorization', `Bearer ${user.accessToken}`).expect(200);
+    const { body: start } = await app.http().post('/api/users/me/passkeys/options').set('Authorization', `Bearer ${user.accessToken}`).send({ password: user.password }).expect(200);
     const response = user.authenticator.assert({ challenge: start.options.challenge, rpId: 'auth.example.test' });
     await passkeySignin(app, { challengeId: start.challengeId, response }).expect(401);
   });

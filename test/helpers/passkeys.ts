@@ -9,8 +9,9 @@ export const RP_ID = 'auth.example.test';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-export function registrationOptions(app: TestApp, user: Pick<TestUser, 'accessToken'>) {
-  return app.http().post('/api/users/me/passkeys/options').set(bearer(user.accessToken)).send();
+/** Registration options: signed in, with the current password as the API asks. */
+export function registrationOptions(app: TestApp, user: Pick<TestUser, 'accessToken' | 'password'>) {
+  return app.http().post('/api/users/me/passkeys/options').set(bearer(user.accessToken)).send({ password: user.password });
 }
 
 export function submitRegistration(app: TestApp, user: Pick<TestUser, 'accessToken'>, body: unknown) {
@@ -25,7 +26,7 @@ export interface Registered {
 /** Registers a passkey through HTTP as a browser does: options, create(), the answer. */
 export async function registerPasskey(
   app: TestApp,
-  user: Pick<TestUser, 'accessToken'>,
+  user: Pick<TestUser, 'accessToken' | 'password'>,
   authenticator: SoftAuthenticator,
   name?: string,
 ): Promise<Registered> {

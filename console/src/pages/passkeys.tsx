@@ -8,6 +8,7 @@ import { ErrorBox, Field, Loading, Notice, SubmitRow, formatTime, useAction, use
 export function PasskeysSection({ reloadMe }: Pick<SessionProps, 'reloadMe'>) {
   const passkeys = useLoad(() => api<{ passkeys: Passkey[] }>('GET', 'api/users/me/passkeys').then((a) => a.passkeys), []);
   const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
   const [message, setMessage] = useState('');
   const { busy, error, run, submit } = useAction();
 
@@ -18,8 +19,9 @@ export function PasskeysSection({ reloadMe }: Pick<SessionProps, 'reloadMe'>) {
   };
   const add = submit(async () => {
     setMessage('');
-    const added = await addPasskey(name);
+    const added = await addPasskey(name, password);
     setName('');
+    setPassword('');
     await changed(`Passkey “${added.name}” added. You can sign in with it now.`);
   });
   const remove = (passkey: Passkey) => {
@@ -48,6 +50,7 @@ export function PasskeysSection({ reloadMe }: Pick<SessionProps, 'reloadMe'>) {
       {message && <Notice>{message}</Notice>}
       <form onSubmit={add}>
         <Field label="Passkey name" name="passkeyName" value={name} onInput={setName} required={false} autoComplete="off" hint="Optional: which device or key it is, such as “work laptop”." />
+        <Field label="Password" name="password" type="password" value={password} onInput={setPassword} autoComplete="current-password" hint="Your current password: a passkey signs you in on its own, so adding one needs it." />
         <SubmitRow label="Add a passkey" busy={busy} error={error} />
       </form>
     </section>

@@ -14,6 +14,9 @@ const registrationBody = strictBodyObject({
   name: nameField.optional(),
 });
 const renameBody = strictBodyObject({ name: nameField });
+const optionsBody = strictBodyObject({
+  password: boundedString('password', 1, 1024).describe('The current password: a passkey is a whole signin, so adding one needs it.'),
+});
 const passkeyParams = z.object({ id: z.string().max(64, { error: 'id is too long' }).describe('The passkey id of the list.') });
 
 const passkeyView = z
@@ -42,12 +45,19 @@ export function passkeyRoutes(passkeys: PasskeyService): RouteDefinition[] {
       method: 'post',
       path: '/api/users/me/passkeys/options',
       summary: 'Start registering a passkey: the options for navigator.credentials.create(), and their challengeId.',
-      description: 'A discoverable credential with user verification; the caller\'s passkeys are excluded. The challenge works once, for 5 minutes.',
+      description:
+        'Needs the current password (a passkey is a whole signin that outlives password changes). A discoverable credential ' +
+        'with user verification; the caller\'s passkeys are excluded. The challenge works once, for 5 minutes.',
       tags,
       access: 'signed-in',
+      body: optionsBody,
       noStore: true,
-      responses: { 200: { description: 'The options.', schema: registrationOptions }, ...protectedErrors },
-      handler: ({ caller }) => passkeys.registrationOptions(caller.id),
+      responses: {
+        200: { description: 'The options.', schema: registrationOptions },
+        ...protectedErrors,
+        400: 'WRONG_CURRENT_PASSWORD: password is not the current password; or a malformed body.',
+      },
+      handler: ({ body, caller, req }) => passkeys.registrationOptions(caller.id, body.password, contextOf(req)),
     }),
     defineRoute({
       method: 'post',
