@@ -195,6 +195,7 @@ export function createServices(deps: ServiceDeps): Services {
     challenges: webauthnChallenges,
     rp: config.webauthn,
     handleKey: deriveKey(config.serverSecret, 'webauthn-user-handle'),
+    logger,
     clock,
   });
   const passkey = createPasskeyCredential({ passkeys: passkeyRepository, challenges: webauthnChallenges, rp: config.webauthn, audit, clock });
