@@ -198,7 +198,14 @@ export function createServices(deps: ServiceDeps): Services {
     logger,
     clock,
   });
-  const passkey = createPasskeyCredential({ passkeys: passkeyRepository, challenges: webauthnChallenges, rp: config.webauthn, audit, clock });
+  const passkey = createPasskeyCredential({
+    passkeys: passkeyRepository,
+    challenges: webauthnChallenges,
+    rp: config.webauthn,
+    decoyKey: deriveKey(config.serverSecret, 'webauthn-decoy-credentials'),
+    audit,
+    clock,
+  });
   const secondFactors = createSecondFactors({ db, factors, passkeys, vault, clock, issuer: config.mail.appName });
   const secondFactor = createSecondFactorCredential({ factors, vault, throttle, audit, clock, logger });
   const challenges = createMfaChallenges({ challenges: createMfaChallengeRepository(db), clock });

@@ -29,6 +29,12 @@ async function withPasskey(roles: string[] = ['user']): Promise<TestUser & { aut
   return { ...user, authenticator, passkeyId: id };
 }
 
+/** The reason of the latest passkey signin failure (those before the credential is known have no target). */
+async function lastFailureReason(): Promise<unknown> {
+  const row = await app.db.models.AuditEvent.findOne({ where: { type: 'signin.failure' }, order: [['id', 'DESC']] });
+  return row ? (JSON.parse(row.details ?? '{}') as Record<string, unknown>).reason : undefined;
+}
+
 const refused = { message: 'The passkey could not be verified. Try again, or sign in another way.', code: 'PASSKEY_INVALID' };
 
 describe('signin options', () => {
@@ -43,17 +49,52 @@ describe('signin options', () => {
     }
   });
 
-  it("with a username: that user's passkeys; an unknown username looks like a user without passkeys", async () => {
+  it("with a username: exactly that user's passkeys; unknown, disabled and passkey-less names get made-up ones, stable and alike", async () => {
     const user = await withPasskey();
+    const authenticator = user.authenticator;
+    await registerPasskey(app, user, authenticator);
     const listed = await signinOptions(app, { username: user.username }).expect(200);
-    expect(listed.body.options.allowCredentials).toEqual([
-      { id: user.authenticator.credentials[0]!.id.toString('base64url'), type: 'public-key', transports: ['internal', 'hybrid'] },
-    ]);
-    const without = await signinOptions(app, { username: (await createUser(app)).username }).expect(200);
-    const unknown = await signinOptions(app, { username: 'nobody_at_all_here' }).expect(200);
-    const shape = (body: { options: Record<string, unknown>; challengeId: string }) => ({ ...body, options: { ...body.options, challenge: '' }, challengeId: '' });
-    expect(shape(unknown.body)).toEqual(shape(without.body));
-    expect(unknown.body.options.allowCredentials).toEqual([]);
+    const realIds = new Set(authenticator.credentials.map((c) => c.id.toString('base64url')));
+    // Both passkeys, and only they (registered in the same instant: in either order).
+    const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+    expect([...listed.body.options.allowCredentials].sort(byId)).toEqual(
+      authenticator.credentials.map((c) => ({ id: c.id.toString('base64url'), type: 'public-key', transports: ['internal', 'hybrid'] })).sort(byId),
+    );
+
+    // A disabled account, with a passkey of its own.
+    const disabled = await withPasskey();
+    await app.db.models.User.update({ disabled: true }, { where: { id: disabled.id } });
+    realIds.add(disabled.authenticator.credentials[0]!.id.toString('base64url'));
+    const names = { unknown: 'nobody_at_all_here', disabled: disabled.username, without: (await createUser(app)).username };
+    type Descriptor = { id: string; type: string; transports: string[] };
+    const listOf = async (username: string) => (await signinOptions(app, { username }).expect(200)).body.options.allowCredentials as Descriptor[];
+    const shape = (body: { options: Record<string, unknown>; challengeId: string }) =>
+      ({ ...body, options: { ...body.options, challenge: '', allowCredentials: [] }, challengeId: '' });
+    const real = shape(listed.body);
+    const seen = new Set<string>();
+    for (const [kind, username] of Object.entries(names)) {
+      const res = await signinOptions(app, { username }).expect(200);
+      expect({ kind, shape: shape(res.body) }).toEqual({ kind, shape: real });
+      const allowed = res.body.options.allowCredentials as Descriptor[];
+      expect({ kind, oneOrTwo: [1, 2].includes(allowed.length) }).toEqual({ kind, oneOrTwo: true });
+      for (const d of allowed) {
+        expect({ kind, d }).toEqual({ kind, d: { id: expect.stringMatching(/^[\w-]{43}$/), type: 'public-key', transports: ['internal', 'hybrid'] } });
+        expect(realIds.has(d.id) || seen.has(d.id)).toBe(false);
+        seen.add(d.id);
+      }
+      // The same on every call, and for every spelling of the name.
+      expect(await listOf(username)).toEqual(allowed);
+      expect(await listOf(username.toUpperCase())).toEqual(allowed);
+    }
+  });
+
+  it('a made-up credential presented at POST /api/auth/passkey is refused with the 401', async () => {
+    const user = await withPasskey();
+    const { body: start } = await signinOptions(app, { username: 'nobody_at_all_here' }).expect(200);
+    const fake = start.options.allowCredentials[0].id as string;
+    const response = { ...user.authenticator.assert({ ...start.options, allowCredentials: [] }), id: fake, rawId: fake };
+    expect((await passkeySignin(app, { challengeId: start.challengeId, response }).expect(401)).body).toEqual(refused);
+    expect(await lastFailureReason()).toBe('unknown-credential');
   });
 
   it('refuses malformed bodies with 400', async () => {
