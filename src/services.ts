@@ -190,18 +190,13 @@ export function createServices(deps: ServiceDeps): Services {
   const vault = createTotpVault(config.serverSecret);
   const passkeyRepository = createPasskeyRepository(db);
   const webauthnChallenges = createWebauthnChallenges({ challenges: createWebauthnChallengeRepository(db), clock });
-  const passkeys = createPasskeys({
-    passkeys: passkeyRepository,
-    challenges: webauthnChallenges,
-    rp: config.webauthn,
-    handleKey: deriveKey(config.serverSecret, 'webauthn-user-handle'),
-    logger,
-    clock,
-  });
+  const handleKey = deriveKey(config.serverSecret, 'webauthn-user-handle');
+  const passkeys = createPasskeys({ passkeys: passkeyRepository, challenges: webauthnChallenges, rp: config.webauthn, handleKey, logger, clock });
   const passkey = createPasskeyCredential({
     passkeys: passkeyRepository,
     challenges: webauthnChallenges,
     rp: config.webauthn,
+    handleKey,
     decoyKey: deriveKey(config.serverSecret, 'webauthn-decoy-credentials'),
     audit,
     clock,

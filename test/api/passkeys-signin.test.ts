@@ -219,6 +219,22 @@ describe('refused passwordless signins: one 401 PASSKEY_INVALID', () => {
     await passkeySignin(app, await assertion(app, user.authenticator, { counter: 11 })).expect(200);
   });
 
+  it("an assertion whose user handle is not the account's; one without a handle is fine", async () => {
+    const [user, other] = await Promise.all([withPasskey(), withPasskey()]);
+    const handles = [other.authenticator.credentials[0]!.userHandle, Buffer.alloc(32).toString('base64url'), 'AAAA'];
+    for (const userHandle of handles) {
+      const body = await assertion(app, user.authenticator);
+      const response = { ...body.response, response: { ...body.response.response, userHandle } };
+      const res = await passkeySignin(app, { ...body, response });
+      expect({ userHandle, status: res.status, body: res.body }).toEqual({ userHandle, status: 401, body: refused });
+    }
+    expect((await auditOf(user.id, 'signin.failure')).map((d) => d.reason)).toEqual(Array(3).fill('user-handle-of-another-account'));
+    for (const userHandle of [null, undefined]) {
+      const body = await assertion(app, user.authenticator);
+      await passkeySignin(app, { ...body, response: { ...body.response, response: { ...body.response.response, userHandle } } }).expect(200);
+    }
+  });
+
   it('an authenticator without a counter (always 0) keeps working', async () => {
     const user = await withPasskey();
     for (let i = 0; i < 2; i++) await passkeySignin(app, await assertion(app, user.authenticator, { counter: 0 })).expect(200);

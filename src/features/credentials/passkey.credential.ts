@@ -14,6 +14,7 @@ import {
   challengeMatcher,
   counterAcceptable,
   decoyCredentials,
+  userHandleMatches,
   verifyAssertion,
   type AuthenticationResponse,
   type CredentialDescriptor,
@@ -52,6 +53,8 @@ export interface PasskeyCredentialDeps {
   passkeys: PasskeyRepository;
   challenges: WebauthnChallenges;
   rp: RelyingParty;
+  /** Derives the WebAuthn user handles (an assertion's is checked against it). */
+  handleKey: Buffer;
   /** Derives the made-up credentials of names without passkeys. */
   decoyKey: Buffer;
   audit: AuditLog;
@@ -73,7 +76,7 @@ export const passkeyRefused = () => new AppError('PASSKEY_INVALID', undefined, {
 /** No account has this id: the list query of a name without an account finds nothing. */
 const NO_ACCOUNT = 0;
 
-export function createPasskeyCredential({ passkeys, challenges, rp, decoyKey, audit, clock }: PasskeyCredentialDeps): PasskeyCredential {
+export function createPasskeyCredential({ passkeys, challenges, rp, handleKey, decoyKey, audit, clock }: PasskeyCredentialDeps): PasskeyCredential {
   async function start(purpose: WebauthnPurpose, allow: () => Promise<readonly CredentialDescriptor[]>, binding: { userId?: number; mfaChallengeId?: string }) {
     const { challengeId, challenge } = await challenges.issue(purpose, binding);
     return { options: await authenticationOptions(rp, challenge, await allow()), challengeId };
@@ -97,6 +100,8 @@ export function createPasskeyCredential({ passkeys, challenges, rp, decoyKey, au
     const passkey = await passkeys.findByCredentialHash(sha256Hex(response.id));
     if (!passkey) throw new Refusal('unknown-credential');
     if (expect.userId !== undefined && passkey.userId !== expect.userId) throw new Refusal('credential-of-another-user', passkey);
+    const handle = response.response.userHandle;
+    if (handle && !userHandleMatches(handleKey, passkey.userId, handle)) throw new Refusal('user-handle-of-another-account', passkey);
     const verified = await verifyAssertion(rp, response, challengeMatcher(challenge.challengeHash), passkey);
     if (!verified.ok) throw new Refusal(`verification: ${verified.reason}`, passkey);
     const { counter } = verified.value;

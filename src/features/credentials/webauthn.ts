@@ -239,6 +239,11 @@ export function userHandle(key: Buffer, userId: number): Uint8Array {
   return new Uint8Array(createHmac('sha256', key).update(`user:${userId}`).digest().subarray(0, 32));
 }
 
+/** Whether an assertion's user handle (base64url) is the account's. */
+export function userHandleMatches(key: Buffer, userId: number, handle: string): boolean {
+  return constantTimeEqual(Buffer.from(handle, 'base64url'), Buffer.from(userHandle(key, userId)));
+}
+
 /**
  * What the signin options list for a name with no passkey to show (unknown, disabled, or without
  * passkeys): one or two made-up credentials, derived from the normalized name with a server key,
