@@ -1,5 +1,10 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPasskeyCredential } from '../../src/features/credentials/passkey.credential.js';
+import { createPasskeyRepository, type PasskeyRepository } from '../../src/features/credentials/passkey.repository.js';
+import { createWebauthnChallengeRepository } from '../../src/features/credentials/webauthn-challenge.repository.js';
+import { createWebauthnChallenges } from '../../src/features/credentials/webauthn-challenges.js';
+import { deriveKey } from '../../src/lib/crypto.js';
 import { createUser, startApp, type TestApp, type TestUser } from '../helpers/app.js';
 import { as, enrollTotp, stepClock } from '../helpers/mfa.js';
 import { FLAGS, strayKey, type SoftAuthenticator } from '../helpers/passkey-authenticator.js';
@@ -217,6 +222,41 @@ describe('refused passwordless signins: one 401 PASSKEY_INVALID', () => {
       { passkeyId: user.passkeyId, stored: 10, received: 0 },
     ]);
     await passkeySignin(app, await assertion(app, user.authenticator, { counter: 11 })).expect(200);
+  });
+
+  it('a passkey removed after the options (via the API) is refused', async () => {
+    const user = await withPasskey();
+    const body = await assertion(app, user.authenticator);
+    await as(app, user.accessToken).delete(`/api/users/me/passkeys/${user.passkeyId}`).expect(200);
+    expect((await passkeySignin(app, body).expect(401)).body).toEqual(refused);
+    expect(await lastFailureReason()).toBe('unknown-credential');
+  });
+
+  it('a passkey removed between its lookup and the recorded use (no counter: no row moves) does not sign in', async () => {
+    const user = await withPasskey();
+    const repository = createPasskeyRepository(app.db);
+    // The row goes (the account deleted, an admin reset, a removal) just after the lookup found it.
+    const racing: PasskeyRepository = {
+      ...repository,
+      async findByCredentialHash(hash) {
+        const found = await repository.findByCredentialHash(hash);
+        if (found) await app.db.models.Passkey.destroy({ where: { id: found.id } });
+        return found;
+      },
+    };
+    const credential = createPasskeyCredential({
+      passkeys: racing,
+      challenges: createWebauthnChallenges({ challenges: createWebauthnChallengeRepository(app.db), clock }),
+      rp: app.config.webauthn,
+      handleKey: deriveKey(app.config.serverSecret, 'webauthn-user-handle'),
+      decoyKey: deriveKey(app.config.serverSecret, 'webauthn-decoy-credentials'),
+      audit: app.services.audit,
+      clock,
+    });
+    const { options, challengeId } = await credential.signinOptions();
+    const response = user.authenticator.assert(options, { counter: 0 });
+    await expect(credential.prove({ challengeId, response: response as never }, {})).rejects.toMatchObject({ code: 'PASSKEY_INVALID', status: 401 });
+    expect((await auditOf(user.id, 'signin.failure')).map((d) => d.reason)).toEqual(['credential-removed']);
   });
 
   it("an assertion whose user handle is not the account's; one without a handle is fine", async () => {

@@ -118,7 +118,11 @@ export function createPasskeyCredential({ passkeys, challenges, rp, handleKey, d
     // counter (0 and 0) the row may not change at all (MySQL counts changed rows): the
     // single-use challenge is what stops a replay then.
     const moved = await passkeys.recordUse(passkey.id, passkey.counter, counter, new Date(clock.now()));
-    if (!moved && counter !== 0) throw new Refusal('used-concurrently', passkey);
+    if (!moved) {
+      // No row moved: the passkey may be gone since it was looked up (removed, reset, its account deleted).
+      if (!(await passkeys.findByCredentialHash(sha256Hex(response.id)))) throw new Refusal('credential-removed', passkey);
+      if (counter !== 0) throw new Refusal('used-concurrently', passkey);
+    }
     return passkey;
   }
 
