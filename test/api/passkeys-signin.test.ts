@@ -284,7 +284,8 @@ describe('refused passwordless signins: one 401 PASSKEY_INVALID', () => {
     const user = await withPasskey();
     const { body: start } = await app.http().post('/api/users/me/passkeys/options').set('Authorization', `Bearer ${user.accessToken}`).expect(200);
     const response = user.authenticator.assert({ challenge: start.options.challenge, rpId: 'auth.example.test' });
-    await passkeySignin(app, { challengeId: start.challengeId, response }).expect(401);
+    expect((await passkeySignin(app, { challengeId: start.challengeId, response }).expect(401)).body).toEqual(refused);
+    expect(await lastFailureReason()).toBe('challenge-unknown-expired-or-used');
   });
 
   it('malformed bodies: 400 naming the field, never 500; well-formed garbage bytes: 401', async () => {
