@@ -190,14 +190,17 @@ export function createServices(deps: ServiceDeps): Services {
   const vault = createTotpVault(config.serverSecret);
   const passkeyRepository = createPasskeyRepository(db);
   const webauthnChallenges = createWebauthnChallenges({ challenges: createWebauthnChallengeRepository(db), clock });
-  const passkeys = createPasskeys({
+  const handleKey = deriveKey(config.serverSecret, 'webauthn-user-handle');
+  const passkeys = createPasskeys({ passkeys: passkeyRepository, challenges: webauthnChallenges, rp: config.webauthn, handleKey, logger, clock });
+  const passkey = createPasskeyCredential({
     passkeys: passkeyRepository,
     challenges: webauthnChallenges,
     rp: config.webauthn,
-    handleKey: deriveKey(config.serverSecret, 'webauthn-user-handle'),
+    handleKey,
+    decoyKey: deriveKey(config.serverSecret, 'webauthn-decoy-credentials'),
+    audit,
     clock,
   });
-  const passkey = createPasskeyCredential({ passkeys: passkeyRepository, challenges: webauthnChallenges, rp: config.webauthn, audit, clock });
   const secondFactors = createSecondFactors({ db, factors, passkeys, vault, clock, issuer: config.mail.appName });
   const secondFactor = createSecondFactorCredential({ factors, vault, throttle, audit, clock, logger });
   const challenges = createMfaChallenges({ challenges: createMfaChallengeRepository(db), clock });

@@ -58,6 +58,10 @@ export const errorCatalog = {
   },
   PASSKEY_ALREADY_REGISTERED: { status: 409, message: 'This passkey is registered already.' },
   PASSKEY_NOT_FOUND: { status: 404, message: 'Passkey not found.' },
+  PASSKEY_LIMIT_REACHED: {
+    status: 409,
+    message: 'This account has 20 passkeys, the most it may have. Remove one first (DELETE /api/users/me/passkeys/{id}).',
+  },
   NOT_FOUND: { status: 404, message: 'Not found.' },
   SESSION_NOT_FOUND: { status: 404, message: 'Session not found.' },
   USER_NOT_FOUND: { status: 404, message: 'User not found.' },

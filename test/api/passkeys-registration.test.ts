@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, manualClock, startApp, type TestApp } from '../helpers/app.js';
-import { as } from '../helpers/mfa.js';
+import { as, mfaTokenFor } from '../helpers/mfa.js';
 import { FLAGS } from '../helpers/passkey-authenticator.js';
 import {
   newAuthenticator,
@@ -8,6 +8,7 @@ import {
   registerPasskey,
   registrationOptions,
   RP_ID,
+  signinOptions,
   submitRegistration,
 } from '../helpers/passkeys.js';
 
@@ -71,6 +72,41 @@ describe('registration options', () => {
     expect(await app.db.models.WebauthnChallenge.count()).toBe(challengesBefore);
     await options({ password: user.password }).expect(200);
     expect(await app.db.models.WebauthnChallenge.count()).toBe(challengesBefore + 1);
+  });
+
+  it('every passkey route needs a signed-in caller: 403 TOKEN_MISSING, nothing stored or changed', async () => {
+    const user = await createUser(app);
+    const authenticator = newAuthenticator();
+    const { id } = await registerPasskey(app, user, authenticator, 'Mine');
+    const { body: start } = await registrationOptions(app, user).expect(200);
+    const { response } = authenticator.register(start.options);
+    const anonymous = {
+      register: () => app.http().post('/api/users/me/passkeys').send({ challengeId: start.challengeId, response }),
+      rename: () => app.http().patch(`/api/users/me/passkeys/${id}`).send({ name: 'Stolen' }),
+      remove: () => app.http().delete(`/api/users/me/passkeys/${id}`),
+    };
+    for (const [what, send] of Object.entries(anonymous)) {
+      const res = await send();
+      expect({ what, status: res.status, code: res.body.code }).toEqual({ what, status: 403, code: 'TOKEN_MISSING' });
+    }
+    expect((await as(app, user.accessToken).get('/api/users/me/passkeys').expect(200)).body.passkeys).toEqual([expect.objectContaining({ id, name: 'Mine' })]);
+  });
+
+  it('count toward the per-address request limit (RATE_LIMIT_IP)', async () => {
+    // The signin of createUser, then one request to each passkey route: 6; the 7th is refused.
+    const limited = await startApp({ clock, database: app.database, env: { PUBLIC_URL, RATE_LIMIT_IP: '6' } });
+    try {
+      const user = await createUser(limited);
+      const me = as(limited, user.accessToken);
+      await limited.http().post('/api/users/me/passkeys/options').set('Authorization', `Bearer ${user.accessToken}`).send({ password: user.password }).expect(200);
+      await limited.http().post('/api/users/me/passkeys').set('Authorization', `Bearer ${user.accessToken}`).send({}).expect(400);
+      await me.get('/api/users/me/passkeys').expect(200);
+      await limited.http().patch('/api/users/me/passkeys/unknown').set('Authorization', `Bearer ${user.accessToken}`).send({ name: 'x' }).expect(404);
+      await me.delete('/api/users/me/passkeys/unknown').expect(404);
+      expect((await me.get('/api/users/me/passkeys').expect(429)).body.code).toBe('RATE_LIMITED');
+    } finally {
+      await limited.close();
+    }
   });
 });
 
@@ -147,6 +183,13 @@ describe('register, list, rename, delete', () => {
   });
 });
 
+const unverified = {
+  message:
+    'The passkey could not be registered: the answer could not be verified (origin, RP ID, challenge, user verification or its format). ' +
+    'Start again with POST /api/users/me/passkeys/options.',
+  code: 'PASSKEY_INVALID',
+};
+
 describe('refused registrations', () => {
   it('a challenge used once (replay): 400 PASSKEY_INVALID, and nothing stored the second time', async () => {
     const user = await createUser(app);
@@ -191,10 +234,50 @@ describe('refused registrations', () => {
     for (const overrides of cases) {
       const { body: start } = await registrationOptions(app, user).expect(200);
       const res = await submitRegistration(app, user, { challengeId: start.challengeId, response: authenticator.register(start.options, overrides).response });
-      expect({ overrides, status: res.status, code: res.body.code }).toEqual({ overrides, status: 400, code: 'PASSKEY_INVALID' });
-      expect(res.body.message).toMatch(/^The passkey could not be registered: .+\. Start again/);
+      // One fixed message: the library's names the configured origins and echoes the client's challenge.
+      expect({ overrides, status: res.status, body: res.body }).toEqual({ overrides, status: 400, body: unverified });
     }
     expect(await app.db.models.Passkey.count({ where: { userId: user.id } })).toBe(0);
+  });
+
+  it('a challenge of a signin or of a second step: 400 PASSKEY_INVALID, nothing stored', async () => {
+    const user = await createUser(app);
+    const authenticator = newAuthenticator();
+    await registerPasskey(app, user, authenticator);
+    const passwordless = await signinOptions(app).expect(200);
+    const named = await signinOptions(app, { username: user.username }).expect(200);
+    const secondStep = await signinOptions(app, { mfaToken: await mfaTokenFor(app, user) }).expect(200);
+    for (const { body } of [passwordless, named, secondStep]) {
+      const { options: creation } = (await registrationOptions(app, user).expect(200)).body;
+      // A valid registration answer, but to the signin's challenge.
+      const { response } = authenticator.register({ ...creation, challenge: body.options.challenge });
+      const res = await submitRegistration(app, user, { challengeId: body.challengeId, response });
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 400,
+        body: { message: expect.stringMatching(/challenge is unknown, expired or already used/), code: 'PASSKEY_INVALID' },
+      });
+    }
+    expect(await app.db.models.Passkey.count({ where: { userId: user.id } })).toBe(1);
+  });
+
+  it('at most 20 passkeys: the 21st is 409 PASSKEY_LIMIT_REACHED until one is removed', async () => {
+    const user = await createUser(app);
+    const authenticator = newAuthenticator();
+    const first = await registerPasskey(app, user, authenticator);
+    for (let i = 1; i < 19; i++) await registerPasskey(app, user, authenticator);
+    // Options taken at 19, answered after the 20th was added: refused at registration.
+    const { body: early } = await registrationOptions(app, user).expect(200);
+    await registerPasskey(app, user, authenticator);
+    const refused = { status: 409, body: { message: expect.stringMatching(/20 passkeys.*Remove one first/), code: 'PASSKEY_LIMIT_REACHED' } };
+    // At 20, no options at all: the browser's prompt is not shown for nothing.
+    const full = await registrationOptions(app, user);
+    expect({ status: full.status, body: full.body }).toEqual(refused);
+    const res = await submitRegistration(app, user, { challengeId: early.challengeId, response: authenticator.register(early.options).response });
+    expect({ status: res.status, body: res.body }).toEqual(refused);
+    expect(await app.db.models.Passkey.count({ where: { userId: user.id } })).toBe(20);
+    await as(app, user.accessToken).delete(`/api/users/me/passkeys/${first.id}`).expect(200);
+    await registerPasskey(app, user, authenticator);
+    expect(await app.db.models.Passkey.count({ where: { userId: user.id } })).toBe(20);
   });
 
   it('a credential id registered already, by anyone: 409 PASSKEY_ALREADY_REGISTERED', async () => {
@@ -247,17 +330,25 @@ describe('malformed registration bodies: 400 with the field named, never 500', (
       expect({ body, status: res.status, code: res.body.code }).toEqual({ body, status: 400, code: 'VALIDATION_FAILED' });
     }
     // Well-formed JSON whose bytes are not a WebAuthn answer: truncated, or not CBOR / JSON inside.
-    const truncated = [
-      { ...response.response, attestationObject: response.response.attestationObject.slice(0, 40) },
-      { ...response.response, clientDataJSON: response.response.clientDataJSON.slice(0, 10) },
-      { ...response.response, attestationObject: 'AAAA' },
-      { ...response.response, clientDataJSON: Buffer.from('{"type":').toString('base64url') },
+    // Each is made from an answer to fresh options, so that only the broken part can fail it.
+    type Parts = typeof response.response;
+    const truncated: Array<(parts: Parts) => Partial<Parts>> = [
+      (parts) => ({ attestationObject: parts.attestationObject.slice(0, 40) }),
+      (parts) => ({ attestationObject: parts.attestationObject.slice(0, -16) }),
+      (parts) => ({ clientDataJSON: parts.clientDataJSON.slice(0, 10) }),
+      () => ({ attestationObject: 'AAAA' }),
+      () => ({ clientDataJSON: Buffer.from('{"type":').toString('base64url') }),
     ];
-    for (const part of truncated) {
+    for (const broken of truncated) {
       const fresh = await registrationOptions(app, user).expect(200);
-      const res = await submitRegistration(app, user, { challengeId: fresh.body.challengeId, response: { ...response, response: part } });
-      expect({ part, status: res.status, code: res.body.code }).toEqual({ part, status: 400, code: 'PASSKEY_INVALID' });
+      const answer = authenticator.register(fresh.body.options).response;
+      const part = { ...answer.response, ...broken(answer.response) };
+      const res = await submitRegistration(app, user, { challengeId: fresh.body.challengeId, response: { ...answer, response: part } });
+      expect({ part, status: res.status, body: res.body }).toEqual({ part, status: 400, body: unverified });
+      expect(await app.db.models.Passkey.count({ where: { userId: user.id } })).toBe(0);
     }
-    expect(await app.db.models.Passkey.count({ where: { userId: user.id } })).toBe(0);
+    // The same answers, unbroken, register: what failed above was the broken part.
+    const fresh = await registrationOptions(app, user).expect(200);
+    await submitRegistration(app, user, { challengeId: fresh.body.challengeId, response: authenticator.register(fresh.body.options).response }).expect(201);
   });
 });

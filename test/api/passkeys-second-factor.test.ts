@@ -93,13 +93,21 @@ describe('a password signin of an account with a passkey', () => {
     expect((await finish({ ...ofOne, mfaToken: two }).expect(401)).body).toEqual(refused);
 
     const { body: passwordless } = await signinOptions(app).expect(200);
-    await finish({ mfaToken: two, challengeId: passwordless.challengeId, response: user.authenticator.assert(passwordless.options) }).expect(401);
+    const other = await finish({ mfaToken: two, challengeId: passwordless.challengeId, response: user.authenticator.assert(passwordless.options) });
+    expect({ status: other.status, body: other.body }).toEqual({ status: 401, body: refused });
 
     const three = await mfaTokenFor(app, user);
     const step = await secondStep(three, user.authenticator);
     await finish(step).expect(200);
     const four = await mfaTokenFor(app, user);
-    await finish({ ...step, mfaToken: four }).expect(401);
+    expect((await finish({ ...step, mfaToken: four }).expect(401)).body).toEqual(refused);
+    // Each refused for its own reason, in the audit trail.
+    const rows = await app.db.models.AuditEvent.findAll({ where: { targetId: user.id, type: 'mfa.failure' }, order: [['id', 'ASC']] });
+    expect(rows.map((row) => JSON.parse(row.details ?? '{}').reason)).toEqual([
+      'challenge-of-another-signin',
+      'challenge-unknown-expired-or-used',
+      'challenge-unknown-expired-or-used',
+    ]);
   });
 
   it('refuses options for a bad mfaToken (401 MFA_TOKEN_INVALID) and bodies mixing code and passkey (400)', async () => {

@@ -1,5 +1,10 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPasskeyCredential } from '../../src/features/credentials/passkey.credential.js';
+import { createPasskeyRepository, type PasskeyRepository } from '../../src/features/credentials/passkey.repository.js';
+import { createWebauthnChallengeRepository } from '../../src/features/credentials/webauthn-challenge.repository.js';
+import { createWebauthnChallenges } from '../../src/features/credentials/webauthn-challenges.js';
+import { deriveKey } from '../../src/lib/crypto.js';
 import { createUser, startApp, type TestApp, type TestUser } from '../helpers/app.js';
 import { as, enrollTotp, stepClock } from '../helpers/mfa.js';
 import { FLAGS, strayKey, type SoftAuthenticator } from '../helpers/passkey-authenticator.js';
@@ -29,6 +34,12 @@ async function withPasskey(roles: string[] = ['user']): Promise<TestUser & { aut
   return { ...user, authenticator, passkeyId: id };
 }
 
+/** The reason of the latest passkey signin failure (those before the credential is known have no target). */
+async function lastFailureReason(): Promise<unknown> {
+  const row = await app.db.models.AuditEvent.findOne({ where: { type: 'signin.failure' }, order: [['id', 'DESC']] });
+  return row ? (JSON.parse(row.details ?? '{}') as Record<string, unknown>).reason : undefined;
+}
+
 const refused = { message: 'The passkey could not be verified. Try again, or sign in another way.', code: 'PASSKEY_INVALID' };
 
 describe('signin options', () => {
@@ -43,17 +54,52 @@ describe('signin options', () => {
     }
   });
 
-  it("with a username: that user's passkeys; an unknown username looks like a user without passkeys", async () => {
+  it("with a username: exactly that user's passkeys; unknown, disabled and passkey-less names get made-up ones, stable and alike", async () => {
     const user = await withPasskey();
+    const authenticator = user.authenticator;
+    await registerPasskey(app, user, authenticator);
     const listed = await signinOptions(app, { username: user.username }).expect(200);
-    expect(listed.body.options.allowCredentials).toEqual([
-      { id: user.authenticator.credentials[0]!.id.toString('base64url'), type: 'public-key', transports: ['internal', 'hybrid'] },
-    ]);
-    const without = await signinOptions(app, { username: (await createUser(app)).username }).expect(200);
-    const unknown = await signinOptions(app, { username: 'nobody_at_all_here' }).expect(200);
-    const shape = (body: { options: Record<string, unknown>; challengeId: string }) => ({ ...body, options: { ...body.options, challenge: '' }, challengeId: '' });
-    expect(shape(unknown.body)).toEqual(shape(without.body));
-    expect(unknown.body.options.allowCredentials).toEqual([]);
+    const realIds = new Set(authenticator.credentials.map((c) => c.id.toString('base64url')));
+    // Both passkeys, and only they (registered in the same instant: in either order).
+    const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+    expect([...listed.body.options.allowCredentials].sort(byId)).toEqual(
+      authenticator.credentials.map((c) => ({ id: c.id.toString('base64url'), type: 'public-key', transports: ['internal', 'hybrid'] })).sort(byId),
+    );
+
+    // A disabled account, with a passkey of its own.
+    const disabled = await withPasskey();
+    await app.db.models.User.update({ disabled: true }, { where: { id: disabled.id } });
+    realIds.add(disabled.authenticator.credentials[0]!.id.toString('base64url'));
+    const names = { unknown: 'nobody_at_all_here', disabled: disabled.username, without: (await createUser(app)).username };
+    type Descriptor = { id: string; type: string; transports: string[] };
+    const listOf = async (username: string) => (await signinOptions(app, { username }).expect(200)).body.options.allowCredentials as Descriptor[];
+    const shape = (body: { options: Record<string, unknown>; challengeId: string }) =>
+      ({ ...body, options: { ...body.options, challenge: '', allowCredentials: [] }, challengeId: '' });
+    const real = shape(listed.body);
+    const seen = new Set<string>();
+    for (const [kind, username] of Object.entries(names)) {
+      const res = await signinOptions(app, { username }).expect(200);
+      expect({ kind, shape: shape(res.body) }).toEqual({ kind, shape: real });
+      const allowed = res.body.options.allowCredentials as Descriptor[];
+      expect({ kind, oneOrTwo: [1, 2].includes(allowed.length) }).toEqual({ kind, oneOrTwo: true });
+      for (const d of allowed) {
+        expect({ kind, d }).toEqual({ kind, d: { id: expect.stringMatching(/^[\w-]{43}$/), type: 'public-key', transports: ['internal', 'hybrid'] } });
+        expect(realIds.has(d.id) || seen.has(d.id)).toBe(false);
+        seen.add(d.id);
+      }
+      // The same on every call, and for every spelling of the name.
+      expect(await listOf(username)).toEqual(allowed);
+      expect(await listOf(username.toUpperCase())).toEqual(allowed);
+    }
+  });
+
+  it('a made-up credential presented at POST /api/auth/passkey is refused with the 401', async () => {
+    const user = await withPasskey();
+    const { body: start } = await signinOptions(app, { username: 'nobody_at_all_here' }).expect(200);
+    const fake = start.options.allowCredentials[0].id as string;
+    const response = { ...user.authenticator.assert({ ...start.options, allowCredentials: [] }), id: fake, rawId: fake };
+    expect((await passkeySignin(app, { challengeId: start.challengeId, response }).expect(401)).body).toEqual(refused);
+    expect(await lastFailureReason()).toBe('unknown-credential');
   });
 
   it('refuses malformed bodies with 400', async () => {
@@ -178,6 +224,57 @@ describe('refused passwordless signins: one 401 PASSKEY_INVALID', () => {
     await passkeySignin(app, await assertion(app, user.authenticator, { counter: 11 })).expect(200);
   });
 
+  it('a passkey removed after the options (via the API) is refused', async () => {
+    const user = await withPasskey();
+    const body = await assertion(app, user.authenticator);
+    await as(app, user.accessToken).delete(`/api/users/me/passkeys/${user.passkeyId}`).expect(200);
+    expect((await passkeySignin(app, body).expect(401)).body).toEqual(refused);
+    expect(await lastFailureReason()).toBe('unknown-credential');
+  });
+
+  it('a passkey removed between its lookup and the recorded use (no counter: no row moves) does not sign in', async () => {
+    const user = await withPasskey();
+    const repository = createPasskeyRepository(app.db);
+    // The row goes (the account deleted, an admin reset, a removal) just after the lookup found it.
+    const racing: PasskeyRepository = {
+      ...repository,
+      async findByCredentialHash(hash) {
+        const found = await repository.findByCredentialHash(hash);
+        if (found) await app.db.models.Passkey.destroy({ where: { id: found.id } });
+        return found;
+      },
+    };
+    const credential = createPasskeyCredential({
+      passkeys: racing,
+      challenges: createWebauthnChallenges({ challenges: createWebauthnChallengeRepository(app.db), clock }),
+      rp: app.config.webauthn,
+      handleKey: deriveKey(app.config.serverSecret, 'webauthn-user-handle'),
+      decoyKey: deriveKey(app.config.serverSecret, 'webauthn-decoy-credentials'),
+      audit: app.services.audit,
+      clock,
+    });
+    const { options, challengeId } = await credential.signinOptions();
+    const response = user.authenticator.assert(options, { counter: 0 });
+    await expect(credential.prove({ challengeId, response: response as never }, {})).rejects.toMatchObject({ code: 'PASSKEY_INVALID', status: 401 });
+    expect((await auditOf(user.id, 'signin.failure')).map((d) => d.reason)).toEqual(['credential-removed']);
+  });
+
+  it("an assertion whose user handle is not the account's; one without a handle is fine", async () => {
+    const [user, other] = await Promise.all([withPasskey(), withPasskey()]);
+    const handles = [other.authenticator.credentials[0]!.userHandle, Buffer.alloc(32).toString('base64url'), 'AAAA'];
+    for (const userHandle of handles) {
+      const body = await assertion(app, user.authenticator);
+      const response = { ...body.response, response: { ...body.response.response, userHandle } };
+      const res = await passkeySignin(app, { ...body, response });
+      expect({ userHandle, status: res.status, body: res.body }).toEqual({ userHandle, status: 401, body: refused });
+    }
+    expect((await auditOf(user.id, 'signin.failure')).map((d) => d.reason)).toEqual(Array(3).fill('user-handle-of-another-account'));
+    for (const userHandle of [null, undefined]) {
+      const body = await assertion(app, user.authenticator);
+      await passkeySignin(app, { ...body, response: { ...body.response, response: { ...body.response.response, userHandle } } }).expect(200);
+    }
+  });
+
   it('an authenticator without a counter (always 0) keeps working', async () => {
     const user = await withPasskey();
     for (let i = 0; i < 2; i++) await passkeySignin(app, await assertion(app, user.authenticator, { counter: 0 })).expect(200);
@@ -187,7 +284,8 @@ describe('refused passwordless signins: one 401 PASSKEY_INVALID', () => {
     const user = await withPasskey();
     const { body: start } = await app.http().post('/api/users/me/passkeys/options').set('Authorization', `Bearer ${user.accessToken}`).send({ password: user.password }).expect(200);
     const response = user.authenticator.assert({ challenge: start.options.challenge, rpId: 'auth.example.test' });
-    await passkeySignin(app, { challengeId: start.challengeId, response }).expect(401);
+    expect((await passkeySignin(app, { challengeId: start.challengeId, response }).expect(401)).body).toEqual(refused);
+    expect(await lastFailureReason()).toBe('challenge-unknown-expired-or-used');
   });
 
   it('malformed bodies: 400 naming the field, never 500; well-formed garbage bytes: 401', async () => {

@@ -164,8 +164,8 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       }
       if (username === undefined) return passkey.signinOptions(undefined);
       const user = await users.findByUsername(username);
-      // An unknown (or disabled) user gets what a user without passkeys gets: options listing none.
-      return passkey.signinOptions(user && !user.disabled ? user.id : null);
+      // An unknown or disabled name gets what a user without passkeys gets: made-up credentials.
+      return passkey.signinOptions({ username, userId: user && !user.disabled ? user.id : null });
     },
 
     async signinWithPasskey(input, context) {

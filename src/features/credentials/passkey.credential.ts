@@ -2,6 +2,7 @@ import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/serv
 import type { Clock } from '../../lib/clock.js';
 import { sha256Hex } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
+import { usernameKey } from '../../lib/identity.js';
 import { AMR, type Proof } from '../../lib/proof.js';
 import type { RequestContext } from '../../lib/request-context.js';
 import type { AuditLog } from '../audit/audit.service.js';
@@ -12,8 +13,11 @@ import {
   authenticationOptions,
   challengeMatcher,
   counterAcceptable,
+  decoyCredentials,
+  userHandleMatches,
   verifyAssertion,
   type AuthenticationResponse,
+  type CredentialDescriptor,
   type RelyingParty,
 } from './webauthn.js';
 
@@ -30,10 +34,12 @@ export interface PasskeyAssertion {
 /** Proving identity with a passkey: a whole signin on its own, or the second step after a password. */
 export interface PasskeyCredential {
   /**
-   * Options for a passwordless signin: discoverable (none listed) without a user, that user's
-   * credentials with one, none listed for null (a name that matches no account).
+   * Options for a passwordless signin: discoverable (none listed) without a name; with one, the
+   * account's credentials, or made-up ones when there are none to show (`userId` null: no such
+   * account, or a disabled one), so that the answer tells nothing about the name. The same
+   * queries run for every name.
    */
-  signinOptions(userId: number | null | undefined): Promise<AuthenticationStart>;
+  signinOptions(named?: { username: string; userId: number | null }): Promise<AuthenticationStart>;
   /** Options for the second step of the signin of the mfaToken `mfaChallengeId`: that user's credentials. */
   secondFactorOptions(userId: number, mfaChallengeId: string): Promise<AuthenticationStart>;
   /** A passwordless signin proves `hwk` and `user` (user verification). 401 PASSKEY_INVALID otherwise. */
@@ -47,6 +53,10 @@ export interface PasskeyCredentialDeps {
   passkeys: PasskeyRepository;
   challenges: WebauthnChallenges;
   rp: RelyingParty;
+  /** Derives the WebAuthn user handles (an assertion's is checked against it). */
+  handleKey: Buffer;
+  /** Derives the made-up credentials of names without passkeys. */
+  decoyKey: Buffer;
   audit: AuditLog;
   clock: Clock;
 }
@@ -63,11 +73,18 @@ class Refusal extends Error {
 
 export const passkeyRefused = () => new AppError('PASSKEY_INVALID', undefined, { status: 401 });
 
-export function createPasskeyCredential({ passkeys, challenges, rp, audit, clock }: PasskeyCredentialDeps): PasskeyCredential {
-  async function start(purpose: WebauthnPurpose, allowOf: number | null | undefined, binding: { userId?: number; mfaChallengeId?: string }) {
+/** No account has this id: the list query of a name without an account finds nothing. */
+const NO_ACCOUNT = 0;
+
+export function createPasskeyCredential({ passkeys, challenges, rp, handleKey, decoyKey, audit, clock }: PasskeyCredentialDeps): PasskeyCredential {
+  async function start(purpose: WebauthnPurpose, allow: () => Promise<readonly CredentialDescriptor[]>, binding: { userId?: number; mfaChallengeId?: string }) {
     const { challengeId, challenge } = await challenges.issue(purpose, binding);
-    const allow = typeof allowOf === 'number' ? await passkeys.listOf(allowOf) : [];
-    return { options: await authenticationOptions(rp, challenge, allow), challengeId };
+    return { options: await authenticationOptions(rp, challenge, await allow()), challengeId };
+  }
+
+  async function allowedFor({ username, userId }: { username: string; userId: number | null }): Promise<readonly CredentialDescriptor[]> {
+    const listed = await passkeys.listOf(userId ?? NO_ACCOUNT);
+    return userId !== null && listed.length > 0 ? listed : decoyCredentials(decoyKey, usernameKey(username));
   }
 
   /** The passkey whose genuine, fresh assertion answers a challenge of `purpose`; its use recorded. */
@@ -83,6 +100,8 @@ export function createPasskeyCredential({ passkeys, challenges, rp, audit, clock
     const passkey = await passkeys.findByCredentialHash(sha256Hex(response.id));
     if (!passkey) throw new Refusal('unknown-credential');
     if (expect.userId !== undefined && passkey.userId !== expect.userId) throw new Refusal('credential-of-another-user', passkey);
+    const handle = response.response.userHandle;
+    if (handle && !userHandleMatches(handleKey, passkey.userId, handle)) throw new Refusal('user-handle-of-another-account', passkey);
     const verified = await verifyAssertion(rp, response, challengeMatcher(challenge.challengeHash), passkey);
     if (!verified.ok) throw new Refusal(`verification: ${verified.reason}`, passkey);
     const { counter } = verified.value;
@@ -99,7 +118,11 @@ export function createPasskeyCredential({ passkeys, challenges, rp, audit, clock
     // counter (0 and 0) the row may not change at all (MySQL counts changed rows): the
     // single-use challenge is what stops a replay then.
     const moved = await passkeys.recordUse(passkey.id, passkey.counter, counter, new Date(clock.now()));
-    if (!moved && counter !== 0) throw new Refusal('used-concurrently', passkey);
+    if (!moved) {
+      // No row moved: the passkey may be gone since it was looked up (removed, reset, its account deleted).
+      if (!(await passkeys.findByCredentialHash(sha256Hex(response.id)))) throw new Refusal('credential-removed', passkey);
+      if (counter !== 0) throw new Refusal('used-concurrently', passkey);
+    }
     return passkey;
   }
 
@@ -117,9 +140,9 @@ export function createPasskeyCredential({ passkeys, challenges, rp, audit, clock
   }
 
   return {
-    signinOptions: (userId) => start('signin', userId, {}),
+    signinOptions: (named) => start('signin', async () => (named ? allowedFor(named) : []), {}),
 
-    secondFactorOptions: (userId, mfaChallengeId) => start('mfa', userId, { userId, mfaChallengeId }),
+    secondFactorOptions: (userId, mfaChallengeId) => start('mfa', () => passkeys.listOf(userId), { userId, mfaChallengeId }),
 
     async prove(assertion, context) {
       try {

@@ -238,3 +238,22 @@ export function counterAcceptable(stored: number, received: number): boolean {
 export function userHandle(key: Buffer, userId: number): Uint8Array {
   return new Uint8Array(createHmac('sha256', key).update(`user:${userId}`).digest().subarray(0, 32));
 }
+
+/** Whether an assertion's user handle (base64url) is the account's. */
+export function userHandleMatches(key: Buffer, userId: number, handle: string): boolean {
+  return constantTimeEqual(Buffer.from(handle, 'base64url'), Buffer.from(userHandle(key, userId)));
+}
+
+/**
+ * What the signin options list for a name with no passkey to show (unknown, disabled, or without
+ * passkeys): one or two made-up credentials, derived from the normalized name with a server key,
+ * so that they look like a real list and stay the same on every call.
+ */
+export function decoyCredentials(key: Buffer, normalizedUsername: string): CredentialDescriptor[] {
+  const seed = createHmac('sha256', key).update(`decoy:${normalizedUsername}`).digest();
+  const count = 1 + (seed[0]! & 1);
+  return Array.from({ length: count }, (_, i) => ({
+    credentialId: createHmac('sha256', key).update(`decoy:${i}:${normalizedUsername}`).digest().toString('base64url'),
+    transports: ['internal', 'hybrid'],
+  }));
+}
