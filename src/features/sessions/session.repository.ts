@@ -1,4 +1,4 @@
-import { Op, Transaction, type Order } from 'sequelize';
+import { Op, QueryTypes, type Order, type Transaction } from 'sequelize';
 import type { Database } from '../../db/database.js';
 import type { SessionRow } from '../../db/models.js';
 import { amrFromText, amrToText } from '../../lib/proof.js';
@@ -53,7 +53,8 @@ export interface SessionRepository {
   /** Marks a token as exchanged; false when another request already did (a race or a replay). */
   markRotated(tokenId: string, at: Date, trx: Transaction): Promise<boolean>;
   addToken(token: NewTokenRow, trx: Transaction): Promise<void>;
-  touch(sessionId: string, at: Date, idleExpiresAt: Date, trx: Transaction): Promise<void>;
+  /** Moves the session's last use and idle expiry (inside `trx`, or as a statement of its own). */
+  touch(sessionId: string, at: Date, idleExpiresAt: Date, trx?: Transaction): Promise<void>;
   /** Ends the sessions that are still active among `ids`; returns those it ended. */
   revoke(ids: readonly string[], reason: string, at: Date, trx?: Transaction): Promise<string[]>;
   activeIdsOfUsers(userIds: readonly number[], trx?: Transaction): Promise<string[]>;
@@ -81,9 +82,45 @@ function toRecord(row: SessionRow): SessionRecord {
   };
 }
 
+/** A time as the driver returns it from a raw query: a Date, or SQLite's text. */
+function time(value: unknown): Date {
+  return value instanceof Date ? value : new Date(String(value));
+}
+const timeOrNull = (value: unknown): Date | null => (value === null || value === undefined ? null : time(value));
+
+interface TokenAndSessionRow {
+  id: string;
+  sessionId: string;
+  secretHash: string;
+  rotatedAt: unknown;
+  userId: number | string;
+  createdAt: unknown;
+  lastUsedAt: unknown;
+  idleExpiresAt: unknown;
+  expiresAt: unknown;
+  revokedAt: unknown;
+  userAgent: string | null;
+  ip: string | null;
+  amr: string | null;
+}
 
 export function createSessionRepository(db: Database): SessionRepository {
   const { Session, RefreshToken } = db.models;
+
+  /*
+   * The refresh path (findToken, markRotated, addToken, touch) runs on every refresh: raw SQL
+   * with bound parameters, written once here, instead of building each query and its model
+   * instances through Sequelize.
+   */
+  const q = (name: string) => db.sequelize.getQueryInterface().quoteIdentifier(name);
+  const sessionColumns = ['userId', 'createdAt', 'lastUsedAt', 'idleExpiresAt', 'expiresAt', 'revokedAt', 'userAgent', 'ip', 'amr'];
+  const selectToken =
+    `SELECT t.${q('id')}, t.${q('sessionId')}, t.${q('secretHash')}, t.${q('rotatedAt')}, ` +
+    sessionColumns.map((c) => `s.${q(c)}`).join(', ') +
+    ` FROM ${q('refresh_tokens')} t JOIN ${q('sessions')} s ON s.${q('id')} = t.${q('sessionId')} WHERE t.${q('id')} = `;
+  const shareLock = db.dialect === 'mysql' ? ' LOCK IN SHARE MODE' : db.dialect === 'postgres' ? ' FOR SHARE' : '';
+  const run = (sql: string, bind: Record<string, unknown>, type: QueryTypes, trx?: Transaction) =>
+    db.sequelize.query(sql, { bind, type, transaction: trx ?? null }) as Promise<unknown>;
 
   return {
     async create(session, token, trx) {
@@ -106,36 +143,46 @@ export function createSessionRepository(db: Database): SessionRepository {
 
     async findToken(id, trx, locked = false) {
       const p = db.params();
-      const row = await RefreshToken.findOne(
-        p.options({
-          where: { id: p.eq(id) },
-          include: [{ model: Session, as: 'session', required: true }],
-          transaction: trx ?? null,
-          ...(locked && db.dialect !== 'sqlite' ? { lock: Transaction.LOCK.SHARE } : {}),
-        }),
-      );
-      if (!row?.session) return null;
+      const sql = `${selectToken}${p.placeholder(id)}${locked ? shareLock : ''}`;
+      const [row] = (await run(sql, p.bind, QueryTypes.SELECT, trx)) as TokenAndSessionRow[];
+      if (!row) return null;
       return {
         id: row.id,
         sessionId: row.sessionId,
         secretHash: row.secretHash,
-        rotatedAt: row.rotatedAt ?? null,
-        session: toRecord(row.session),
+        rotatedAt: timeOrNull(row.rotatedAt),
+        session: {
+          id: row.sessionId,
+          userId: Number(row.userId),
+          createdAt: time(row.createdAt),
+          lastUsedAt: time(row.lastUsedAt),
+          idleExpiresAt: time(row.idleExpiresAt),
+          expiresAt: time(row.expiresAt),
+          revokedAt: timeOrNull(row.revokedAt),
+          userAgent: row.userAgent,
+          ip: row.ip,
+          amr: amrFromText(row.amr),
+        },
       };
     },
 
-    // Sequelize binds the values and the condition of an UPDATE itself.
     async markRotated(tokenId, at, trx) {
-      const [count] = await RefreshToken.update({ rotatedAt: at }, { where: { id: tokenId, rotatedAt: null }, transaction: trx });
-      return count === 1;
+      const p = db.params();
+      const sql = `UPDATE ${q('refresh_tokens')} SET ${q('rotatedAt')} = ${p.placeholder(at)} WHERE ${q('id')} = ${p.placeholder(tokenId)} AND ${q('rotatedAt')} IS NULL`;
+      return (await run(sql, p.bind, QueryTypes.BULKUPDATE, trx)) === 1;
     },
 
     async addToken(token, trx) {
-      await RefreshToken.create(token, { transaction: trx });
+      const p = db.params();
+      const values = [token.id, token.sessionId, token.secretHash, token.createdAt].map((v) => p.placeholder(v)).join(', ');
+      const sql = `INSERT INTO ${q('refresh_tokens')} (${q('id')}, ${q('sessionId')}, ${q('secretHash')}, ${q('createdAt')}) VALUES (${values})`;
+      await run(sql, p.bind, QueryTypes.INSERT, trx);
     },
 
     async touch(sessionId, at, idleExpiresAt, trx) {
-      await Session.update({ lastUsedAt: at, idleExpiresAt }, { where: { id: sessionId }, transaction: trx });
+      const p = db.params();
+      const sql = `UPDATE ${q('sessions')} SET ${q('lastUsedAt')} = ${p.placeholder(at)}, ${q('idleExpiresAt')} = ${p.placeholder(idleExpiresAt)} WHERE ${q('id')} = ${p.placeholder(sessionId)}`;
+      await run(sql, p.bind, QueryTypes.BULKUPDATE, trx);
     },
 
     async revoke(ids, reason, at, trx) {
