@@ -22,6 +22,9 @@ import { OWASP_ARGON2 } from '../src/features/passwords/password-hasher.js';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** Parts of the run, for profiling one of them: all by default. */
+const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'boards,refresh,signin,flood').split(',').map((s) => s.trim()));
+const DIALECTS = new Set((process.env.BENCH_DIALECTS ?? 'sqlite,mariadb,postgres').split(',').map((s) => s.trim()));
 const CPU_COUNT = availableParallelism();
 const taskset = spawnSync('taskset', ['--version']).status === 0;
 const SERVER_CPU = CPU_COUNT >= 2 && taskset ? '0' : undefined;
@@ -447,7 +450,9 @@ async function signins(dialect: string, tg: Bench, ref: Bench | undefined, capac
  * during the flood, less the admitted signins' (at their measured cost outside the hash) and the
  * board probes' (at the public board's measured cost), divided by the refused requests.
  */
-async function flood(dialect: string, tg: Bench, ref: Bench | undefined, capacity: number, signinOutsideMicros: number, boardMicros: number): Promise<void> {
+async function flood(dialect: string, tg: Bench, ref: Bench | undefined, capacity: number, signinOutsideMicros: number, publicMicros: number): Promise<void> {
+  // The public board's cost, measured here when the boards scenario did not run.
+  const boardMicros = Number.isNaN(publicMicros) ? (await throughput(tg, '/api/test/all', {}, SECONDS)).cpuMicros : publicMicros;
   const run = async (server: Bench) => {
     const before = cpuSeconds(server.pid);
     const hashBefore = hashThreadSeconds(server.pid);
@@ -517,7 +522,7 @@ async function main(): Promise<void> {
     { name: 'PostgreSQL', kind: 'postgres', where: new URL(BENCH_POSTGRES_URL).host, full: false },
   ];
   try {
-    for (const dialect of dialects) {
+    for (const dialect of dialects.filter((d) => DIALECTS.has(d.kind))) {
       const tgUrl = await database(dialect.kind, `tokengate-${dialect.kind}`);
       if (!tgUrl) {
         log(`bench: no ${dialect.name} answers at ${dialect.where}: its scenarios are not measured`);
@@ -530,12 +535,14 @@ async function main(): Promise<void> {
         const off = await tokengateOn(`tokengate-${dialect.kind}-no-rotation`, (await database(dialect.kind, `tokengate-${dialect.kind}-no-rotation`))!, {
           REFRESH_TOKEN_ROTATION: 'false',
         });
-        const measured = await boards(dialect.name, tg, ref, bare, dialect.kind === 'sqlite');
-        if (measured !== undefined) publicMicros = measured;
-        await refreshes(dialect.name, tg, off, ref);
+        if (SCENARIOS.has('boards')) {
+          const measured = await boards(dialect.name, tg, ref, bare, dialect.kind === 'sqlite');
+          if (measured !== undefined) publicMicros = measured;
+        }
+        if (SCENARIOS.has('refresh')) await refreshes(dialect.name, tg, off, ref);
         await off.stop();
-        const outside = await signins(dialect.name, tg, ref, capacity);
-        await flood(dialect.name, tg, ref, capacity, outside, publicMicros);
+        const outside = SCENARIOS.has('signin') || SCENARIOS.has('flood') ? await signins(dialect.name, tg, ref, capacity) : NaN;
+        if (SCENARIOS.has('flood')) await flood(dialect.name, tg, ref, capacity, outside, publicMicros);
         const [tgRss, refRss] = [rssMegabytes(tg.pid), rssMegabytes(ref.pid)];
         rows.push({
           figure: `resident memory after the whole bench, ${dialect.name}`,
@@ -547,7 +554,7 @@ async function main(): Promise<void> {
         });
         figures[`${dialect.name} rss`] = { tokengate: tgRss, reference: refRss };
         await ref.stop();
-      } else {
+      } else if (SCENARIOS.has('flood')) {
         const outside = await signins(dialect.name, tg, undefined, capacity);
         await flood(dialect.name, tg, undefined, capacity, outside, publicMicros);
       }
