@@ -82,6 +82,9 @@ function toRecord(row: SessionRow): SessionRecord {
   };
 }
 
+/** A LIMIT that no user's sessions reach (MAX_SESSIONS_PER_USER is at most 10,000). */
+const MAX_ROWS = 1_000_000;
+
 /** A time as the driver returns it from a raw query: a Date, or SQLite's text. */
 function time(value: unknown): Date {
   return value instanceof Date ? value : new Date(String(value));
@@ -119,26 +122,34 @@ export function createSessionRepository(db: Database): SessionRepository {
     sessionColumns.map((c) => `s.${q(c)}`).join(', ') +
     ` FROM ${q('refresh_tokens')} t JOIN ${q('sessions')} s ON s.${q('id')} = t.${q('sessionId')} WHERE t.${q('id')} = `;
   const shareLock = db.dialect === 'mysql' ? ' LOCK IN SHARE MODE' : db.dialect === 'postgres' ? ' FOR SHARE' : '';
+  const newSessionColumns = ['id', 'userId', 'createdAt', 'lastUsedAt', 'idleExpiresAt', 'expiresAt', 'userAgent', 'ip', 'amr'];
+  const insertSession = `INSERT INTO ${q('sessions')} (${newSessionColumns.map(q).join(', ')}) VALUES `;
   const run = (sql: string, bind: Record<string, unknown>, type: QueryTypes, trx?: Transaction) =>
     db.sequelize.query(sql, { bind, type, transaction: trx ?? null }) as Promise<unknown>;
 
+  async function addToken(token: NewTokenRow, trx: Transaction): Promise<void> {
+    const p = db.params();
+    const values = [token.id, token.sessionId, token.secretHash, token.createdAt].map((v) => p.placeholder(v)).join(', ');
+    const sql = `INSERT INTO ${q('refresh_tokens')} (${q('id')}, ${q('sessionId')}, ${q('secretHash')}, ${q('createdAt')}) VALUES (${values})`;
+    await run(sql, p.bind, QueryTypes.INSERT, trx);
+  }
+
   return {
     async create(session, token, trx) {
-      await Session.create(
-        {
-          id: session.id,
-          userId: session.userId,
-          createdAt: session.now,
-          lastUsedAt: session.now,
-          idleExpiresAt: session.idleExpiresAt,
-          expiresAt: session.expiresAt,
-          userAgent: session.userAgent,
-          ip: session.ip,
-          amr: amrToText(session.amr),
-        },
-        { transaction: trx },
-      );
-      await RefreshToken.create(token, { transaction: trx });
+      const p = db.params();
+      const row = [
+        session.id,
+        session.userId,
+        session.now,
+        session.now,
+        session.idleExpiresAt,
+        session.expiresAt,
+        session.userAgent,
+        session.ip,
+        amrToText(session.amr),
+      ];
+      await run(`${insertSession}(${row.map((v) => p.placeholder(v)).join(', ')})`, p.bind, QueryTypes.INSERT, trx);
+      await addToken(token, trx);
     },
 
     async findToken(id, trx, locked = false) {
@@ -172,12 +183,7 @@ export function createSessionRepository(db: Database): SessionRepository {
       return (await run(sql, p.bind, QueryTypes.BULKUPDATE, trx)) === 1;
     },
 
-    async addToken(token, trx) {
-      const p = db.params();
-      const values = [token.id, token.sessionId, token.secretHash, token.createdAt].map((v) => p.placeholder(v)).join(', ');
-      const sql = `INSERT INTO ${q('refresh_tokens')} (${q('id')}, ${q('sessionId')}, ${q('secretHash')}, ${q('createdAt')}) VALUES (${values})`;
-      await run(sql, p.bind, QueryTypes.INSERT, trx);
-    },
+    addToken,
 
     async touch(sessionId, at, idleExpiresAt, trx) {
       const p = db.params();
@@ -219,14 +225,14 @@ export function createSessionRepository(db: Database): SessionRepository {
 
     async activeIdsBeyond(userId, keep, now, trx) {
       const p = db.params();
-      const active = { revokedAt: { [Op.is]: null }, idleExpiresAt: { [Op.gt]: p.ref(now) }, expiresAt: { [Op.gt]: p.ref(now) } };
-      const order: Order = [
-        ['createdAt', 'DESC'],
-        ['id', 'DESC'],
-      ];
-      const rows = await Session.findAll(
-        p.options({ attributes: ['id'], where: { userId: p.eq(userId), ...active }, order, offset: keep, transaction: trx }),
-      );
+      const user = p.placeholder(userId);
+      const at = p.placeholder(now);
+      // LIMIT with OFFSET: MySQL and SQLite need a LIMIT for an OFFSET.
+      const sql =
+        `SELECT ${q('id')} FROM ${q('sessions')} WHERE ${q('userId')} = ${user} AND ${q('revokedAt')} IS NULL` +
+        ` AND ${q('idleExpiresAt')} > ${at} AND ${q('expiresAt')} > ${at}` +
+        ` ORDER BY ${q('createdAt')} DESC, ${q('id')} DESC LIMIT ${MAX_ROWS} OFFSET ${Math.max(0, Math.floor(keep))}`;
+      const rows = (await run(sql, p.bind, QueryTypes.SELECT, trx)) as Array<{ id: string }>;
       return rows.map((r) => r.id);
     },
 
