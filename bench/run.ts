@@ -444,8 +444,9 @@ async function signins(dialect: string, tg: Bench, ref: Bench | undefined, capac
 }
 
 /**
- * 64 connections hammering signin (each sends its next request as soon as it has an answer)
- * while the public board is probed at 200 requests per second.
+ * 64 connections hammering signin (each sends its next request as soon as it has an answer, so
+ * fast refusals come back as more requests) while the public board is probed at 200 requests
+ * per second.
  * The CPU of a shed request is estimated from the server's CPU outside the hashing threads
  * during the flood, less the admitted signins' (at their measured cost outside the hash) and the
  * board probes' (at the public board's measured cost), divided by the refused requests.
