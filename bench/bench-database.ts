@@ -53,3 +53,39 @@ export async function createBenchDatabase(serverUrl = BENCH_MARIADB_URL): Promis
     },
   };
 }
+
+export const BENCH_POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * The same for PostgreSQL (the signin flood is measured there too): a database of the bench's
+ * own on the server of BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432), or
+ * undefined when the server does not answer.
+ */
+export async function createBenchPostgresDatabase(serverUrl = BENCH_POSTGRES_URL): Promise<BenchDatabase | undefined> {
+  const { Sequelize } = await import('sequelize');
+  const server = new URL(serverUrl);
+  const statement = async (sql: string) => {
+    const client = new Sequelize(serverUrl, { logging: false, dialectOptions: { connectionTimeoutMillis: 2000 } });
+    try {
+      await client.query(sql);
+    } finally {
+      await client.close();
+    }
+  };
+  const name = benchDatabaseName();
+  try {
+    await statement(`CREATE DATABASE "${name}"`);
+  } catch {
+    return undefined;
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    where: `PostgreSQL at ${server.hostname}:${server.port || 5432}, database ${name}`,
+    async drop() {
+      await statement(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
+}

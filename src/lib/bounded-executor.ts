@@ -9,6 +9,11 @@ export class ExecutorFullError extends Error {
 export interface BoundedExecutor {
   /** Runs `task` when a slot is free; throws ExecutorFullError at once when the wait would be too long. */
   run<T>(task: () => Promise<T>): Promise<T>;
+  /**
+   * The refusal `run` would throw if called now, or undefined when it would admit the task: for
+   * callers that must refuse before doing any other work for a task (a database lookup).
+   */
+  refusal(): ExecutorFullError | undefined;
   readonly active: number;
   readonly waiting: number;
   /** The measured mean time of one task, in milliseconds. */
@@ -47,10 +52,16 @@ export function createBoundedExecutor({ concurrency, maxWaitMs, initialMeanMs = 
     return active < concurrency ? 0 : ((waiting.length + 1) * meanMs) / concurrency;
   }
 
+  function refusal(): ExecutorFullError | undefined {
+    const wait = expectedWaitMs();
+    return wait > maxWaitMs ? new ExecutorFullError(Math.max(1, Math.ceil(wait / 1000))) : undefined;
+  }
+
   return {
+    refusal,
     async run(task) {
-      const wait = expectedWaitMs();
-      if (wait > maxWaitMs) throw new ExecutorFullError(Math.max(1, Math.ceil(wait / 1000)));
+      const refused = refusal();
+      if (refused) throw refused;
       if (active < concurrency) active += 1;
       else await new Promise<void>((resolve) => waiting.push(resolve));
       const started = performance.now();

@@ -3,8 +3,8 @@ import { Writable } from 'node:stream';
 import { QueryTypes } from 'sequelize';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPasswordHasher } from '../../src/features/passwords/password-hasher.js';
-import { createUser, manualClock, startApp, uniqueName, type TestApp, type TestUser } from '../helpers/app.js';
+import { createPasswordHasher, type PasswordHasher } from '../../src/features/passwords/password-hasher.js';
+import { createUser, fastHasher, manualClock, startApp, uniqueName, type TestApp, type TestUser } from '../helpers/app.js';
 
 const signin = (app: TestApp, body: object, ip?: string) => {
   const req = app.http().post('/api/auth/signin');
@@ -178,6 +178,92 @@ describe('bounded password hashing', () => {
       expect(boards.every((r) => r.status === 200 && r.text === 'Public Content.')).toBe(true);
       // Capacity comes back once the flood is over.
       await signin(app, { username: user.username, password: user.password }).expect(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('refused and shed signins do no database work', () => {
+  it('counts zero SQL statements for 503s of the hash admission and for repeated 429s of the limits and the throttle', async () => {
+    // A hasher whose next verify holds the only hashing slot until the test lets it go.
+    let hold = false;
+    let reached!: () => void;
+    let release!: () => void;
+    const holding = new Promise<void>((resolve) => (reached = resolve));
+    const gated: PasswordHasher = {
+      ...fastHasher,
+      async verify(hash, password) {
+        if (hold) {
+          hold = false;
+          await new Promise<void>((resolve) => {
+            release = resolve;
+            reached();
+          });
+        }
+        return fastHasher.verify(hash, password);
+      },
+    };
+    // No background job may query meanwhile (as in the boards' zero-SQL test).
+    const app = await startApp({
+      clock: manualClock(),
+      hasher: gated,
+      env: {
+        HASH_CONCURRENCY: '1',
+        HASH_MAX_WAIT: '0',
+        TRUST_PROXY: 'true',
+        RATE_LIMIT_IP_FAILURES: '3',
+        ACCOUNT_THROTTLE_AFTER: '2',
+        ACCOUNT_CHECK_INTERVAL: '0',
+        REVOCATION_POLL_INTERVAL: '60s',
+      },
+      mailTiming: { pollMs: 3_600_000 },
+    });
+    let queries = 0;
+    app.db.sequelize.addHook('beforeQuery', () => {
+      queries += 1;
+    });
+    try {
+      const user = await createUser(app);
+      // The counter works: a signin queries the database.
+      queries = 0;
+      await signin(app, { username: user.username, password: user.password }, '10.9.0.1').expect(200);
+      expect(queries).toBeGreaterThan(0);
+
+      // 503: one signin holds the hashing slot; the others are shed before any lookup.
+      hold = true;
+      const first = signin(app, { username: user.username, password: user.password }, '10.9.0.2').then((res) => res);
+      await holding;
+      queries = 0;
+      for (const body of [
+        { username: user.username, password: user.password },
+        { username: uniqueName('nobody'), password: 'some-password' },
+      ]) {
+        const shed = await signin(app, body, '10.9.0.3').expect(503);
+        expect(shed.body.code).toBe('OVERLOADED');
+      }
+      expect(queries).toBe(0);
+      release();
+      expect((await first).status).toBe(200);
+
+      // 429 of the account throttle: after two failures the account waits, without a lookup.
+      const wrong = { username: user.username, password: 'not-the-password' };
+      await signin(app, wrong, '10.9.1.1').expect(401);
+      await signin(app, wrong, '10.9.1.2').expect(401);
+      queries = 0;
+      expect((await signin(app, wrong, '10.9.1.3').expect(429)).body.code).toBe('SIGNIN_THROTTLED');
+      expect((await signin(app, wrong, '10.9.1.4').expect(429)).body.code).toBe('SIGNIN_THROTTLED');
+      expect(queries).toBe(0);
+
+      // 429 of the per-address failure limit: the first refusal of the window records one audit
+      // event (ratelimit.exceeded), the ones after it nothing.
+      for (let i = 0; i < 3; i++) await signin(app, { username: uniqueName('spray'), password: 'guess-guess' }, '10.9.2.1').expect(401);
+      expect((await signin(app, { username: uniqueName('spray'), password: 'guess-guess' }, '10.9.2.1').expect(429)).body.code).toBe('RATE_LIMITED');
+      queries = 0;
+      for (let i = 0; i < 3; i++) {
+        expect((await signin(app, { username: uniqueName('spray'), password: 'guess-guess' }, '10.9.2.1').expect(429)).body.code).toBe('RATE_LIMITED');
+      }
+      expect(queries).toBe(0);
     } finally {
       await app.close();
     }

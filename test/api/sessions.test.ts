@@ -135,6 +135,37 @@ describe('rotation', () => {
     }
   });
 
+  it('writes the last use only when it moves the idle expiry by more than 1 % of REFRESH_TOKEN_TTL, with rotation on and off', async () => {
+    for (const rotation of ['true', 'false']) {
+      const clock = manualClock();
+      const timed = await startApp({ clock, database: app.database, env: { REFRESH_TOKEN_TTL: '60s', REFRESH_TOKEN_ROTATION: rotation } });
+      try {
+        const q = (name: string) => timed.db.sequelize.getQueryInterface().quoteIdentifier(name);
+        const lastUsed = async (userId: number) => {
+          const [row] = await timed.db.sequelize.query<{ lastUsedAt: unknown }>(
+            `SELECT ${q('lastUsedAt')} FROM ${q('sessions')} WHERE ${q('userId')} = $1`,
+            { bind: [userId], type: QueryTypes.SELECT },
+          );
+          return new Date(row!.lastUsedAt instanceof Date ? row!.lastUsedAt : String(row!.lastUsedAt)).getTime();
+        };
+        const user = await createUser(timed);
+        const signedIn = await lastUsed(user.id);
+        // 0.5 s later: 1 % of 60 s is 0.6 s, so the refresh writes nothing to the session.
+        clock.advance(500);
+        let token = (await refresh(timed, user.refreshToken).expect(200)).body.refreshToken;
+        expect(await lastUsed(user.id)).toBe(signedIn);
+        // 40 s later it does, and the session lives on past the first idle expiry.
+        clock.advance(40_000);
+        token = (await refresh(timed, token).expect(200)).body.refreshToken;
+        expect(await lastUsed(user.id)).toBe(signedIn + 40_500);
+        clock.advance(40_000);
+        await refresh(timed, token).expect(200);
+      } finally {
+        await timed.close();
+      }
+    }
+  });
+
   /** Refresh tokens of the user's sessions that are still live (not exchanged, session not ended). */
   async function liveTokens(target: TestApp, userId: number): Promise<number> {
     const q = (name: string) => target.db.sequelize.getQueryInterface().quoteIdentifier(name);

@@ -34,6 +34,19 @@ describe('bounded executor', () => {
     expect(executor.waiting).toBe(0);
   });
 
+  it('refusal() answers what run() would do now, without taking a slot', async () => {
+    const executor = createBoundedExecutor({ concurrency: 1, maxWaitMs: 0 });
+    expect(executor.refusal()).toBeUndefined();
+    expect(executor.active).toBe(0);
+    const g = gate();
+    const first = executor.run(() => g.opened);
+    expect(executor.refusal()).toBeInstanceOf(ExecutorFullError);
+    await expect(executor.run(() => Promise.resolve())).rejects.toBeInstanceOf(ExecutorFullError);
+    g.open();
+    await first;
+    expect(executor.refusal()).toBeUndefined();
+  });
+
   it('with no allowed wait, admits only while a slot is free', async () => {
     const executor = createBoundedExecutor({ concurrency: 1, maxWaitMs: 0 });
     const g = gate();

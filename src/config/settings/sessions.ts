@@ -5,7 +5,8 @@ export const sessionSettings = {
   REFRESH_TOKEN_TTL: setting({
     schema: duration(60, 365 * 86400),
     default: '7d',
-    description: 'Idle lifetime of a session: unused this long, its refresh token expires.',
+    description:
+      'Idle lifetime of a session: unused this long, its refresh token expires (to within 1 % of it: a refresh records the last use only when that moved by more than 1 %).',
   }),
   SESSION_MAX_AGE: setting({
     schema: duration(60, 365 * 86400),

@@ -1,4 +1,4 @@
-import { Op, type Order, type WhereOptions } from 'sequelize';
+import { Op, QueryTypes, type Order, type WhereOptions } from 'sequelize';
 import type { Database } from '../../db/database.js';
 
 export interface NewAuditEvent {
@@ -45,9 +45,15 @@ function parseDetails(text: string | null): Record<string, unknown> | null {
 
 export function createAuditRepository(db: Database): AuditRepository {
   const { AuditEvent } = db.models;
+  // Every signin writes an event: a raw INSERT with bound parameters, written once.
+  const q = (name: string) => db.sequelize.getQueryInterface().quoteIdentifier(name);
+  const columns = ['type', 'actorId', 'targetId', 'username', 'ip', 'userAgent', 'details', 'createdAt'] as const;
+  const insertSql = `INSERT INTO ${q('audit_events')} (${columns.map(q).join(', ')}) VALUES `;
   return {
     async insert(event) {
-      await AuditEvent.create(event);
+      const p = db.params();
+      const values = columns.map((c) => p.placeholder(event[c] ?? null)).join(', ');
+      await db.sequelize.query(`${insertSql}(${values})`, { bind: p.bind, type: QueryTypes.INSERT });
     },
 
     async list(query) {

@@ -99,6 +99,9 @@ export function createPasswordCredential({ users, hasher, throttle, audit, logge
 
   return {
     async prove(input, context) {
+      // A signin the hashing would shed is refused before any lookup: no database work, and the
+      // same answer whoever the username is.
+      hasher.admit();
       await holdBack(input.username, context.ip, 'Too many failed signins for this account.', { accessToken: null });
       const [user, work] = await Promise.all([users.findByUsername(input.username), equalWork()]);
       // The same work for an unknown user, a wrong password and a disabled account.
@@ -123,6 +126,7 @@ export function createPasswordCredential({ users, hasher, throttle, audit, logge
     async confirm(user, password, context, field = 'currentPassword') {
       // No address is exempt here: the caller holds a session already, and a stolen token (or a
       // script in the page) must not be able to try password after password from the usual address.
+      hasher.admit();
       await holdBack(user.username, undefined, 'Too many wrong passwords for this account.');
       if (!(await hasher.verify(user.passwordHash, password))) {
         await throttle.failed(user.username);

@@ -51,16 +51,21 @@ export function createSecondFactorRepository(db: Database): SecondFactorReposito
     const confirmed = await TotpFactor.findAll(
       p.options({ attributes: ['userId'], where: { userId: p.in(ids), confirmedAt: { [Op.ne]: null } }, raw: true }),
     );
-    const u = db.params();
-    const unused = (await RecoveryCode.findAll(
-      u.options({
-        attributes: ['userId', [sequelize.fn('COUNT', sequelize.col('id')), 'left']] as FindAttributeOptions,
-        where: { userId: u.in(ids), usedAt: { [Op.is]: null } },
-        group: ['userId'],
-        raw: true,
-      }),
-    )) as unknown as Array<{ userId: number; left: number | string }>;
     const on = new Set(confirmed.map((row) => row.userId));
+    // Recovery codes count only beside a confirmed authenticator: most signins need no second query.
+    const withTotp = ids.filter((id) => on.has(id));
+    let unused: Array<{ userId: number; left: number | string }> = [];
+    if (withTotp.length > 0) {
+      const u = db.params();
+      unused = (await RecoveryCode.findAll(
+        u.options({
+          attributes: ['userId', [sequelize.fn('COUNT', sequelize.col('id')), 'left']] as FindAttributeOptions,
+          where: { userId: u.in(withTotp), usedAt: { [Op.is]: null } },
+          group: ['userId'],
+          raw: true,
+        }),
+      )) as unknown as Array<{ userId: number; left: number | string }>;
+    }
     const left = new Map(unused.map((row) => [Number(row.userId), Number(row.left)]));
     for (const id of ids) into.set(id, { totp: on.has(id), recoveryCodesLeft: on.has(id) ? (left.get(id) ?? 0) : 0 });
   }

@@ -14,6 +14,12 @@ export interface Argon2Params {
 export const OWASP_ARGON2: Argon2Params = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
 export interface PasswordHasher {
+  /**
+   * Throws the 503 a hash would get now (the hashing is full), before the caller does any other
+   * work for the request: a shed signin costs no database query. A hash may still be refused
+   * later, when others were admitted in between.
+   */
+  admit(): void;
   hash(password: string): Promise<string>;
   /** True when `password` matches `hash` (argon2id, or a tutorial-era bcrypt hash). */
   verify(hash: string | null, password: string): Promise<boolean>;
@@ -80,6 +86,8 @@ export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2, thread
   }
 
   return {
+    admit() {},
+
     hash: hashArgon2,
 
     async verify(hash, password) {
@@ -115,19 +123,23 @@ export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2, thread
  * flood can neither exhaust memory nor starve other requests.
  */
 export function limitHashing(hasher: PasswordHasher, executor: BoundedExecutor): PasswordHasher {
+  const overloaded = (error: ExecutorFullError) =>
+    new AppError('OVERLOADED', 'The server is busy checking passwords. Please retry in a moment.', {
+      headers: { 'Retry-After': String(error.retryAfterSeconds) },
+    });
   const run = async <T>(task: () => Promise<T>): Promise<T> => {
     try {
       return await executor.run(task);
     } catch (error) {
-      if (error instanceof ExecutorFullError) {
-        throw new AppError('OVERLOADED', 'The server is busy checking passwords. Please retry in a moment.', {
-          headers: { 'Retry-After': String(error.retryAfterSeconds) },
-        });
-      }
+      if (error instanceof ExecutorFullError) throw overloaded(error);
       throw error;
     }
   };
   return {
+    admit() {
+      const refused = executor.refusal();
+      if (refused) throw overloaded(refused);
+    },
     hash: (password) => run(() => hasher.hash(password)),
     verify: (hash, password) => run(() => hasher.verify(hash, password)),
     needsRehash: (hash) => hasher.needsRehash(hash),

@@ -1,4 +1,4 @@
-import { Op, Transaction, type Order } from 'sequelize';
+import { Op, QueryTypes, type Order, type Transaction } from 'sequelize';
 import type { Database } from '../../db/database.js';
 import type { SessionRow } from '../../db/models.js';
 import { amrFromText, amrToText } from '../../lib/proof.js';
@@ -53,7 +53,8 @@ export interface SessionRepository {
   /** Marks a token as exchanged; false when another request already did (a race or a replay). */
   markRotated(tokenId: string, at: Date, trx: Transaction): Promise<boolean>;
   addToken(token: NewTokenRow, trx: Transaction): Promise<void>;
-  touch(sessionId: string, at: Date, idleExpiresAt: Date, trx: Transaction): Promise<void>;
+  /** Moves the session's last use and idle expiry (inside `trx`, or as a statement of its own). */
+  touch(sessionId: string, at: Date, idleExpiresAt: Date, trx?: Transaction): Promise<void>;
   /** Ends the sessions that are still active among `ids`; returns those it ended. */
   revoke(ids: readonly string[], reason: string, at: Date, trx?: Transaction): Promise<string[]>;
   activeIdsOfUsers(userIds: readonly number[], trx?: Transaction): Promise<string[]>;
@@ -81,61 +82,113 @@ function toRecord(row: SessionRow): SessionRecord {
   };
 }
 
+/** A LIMIT that no user's sessions reach (MAX_SESSIONS_PER_USER is at most 10,000). */
+const MAX_ROWS = 1_000_000;
+
+/** A time as the driver returns it from a raw query: a Date, or SQLite's text. */
+function time(value: unknown): Date {
+  return value instanceof Date ? value : new Date(String(value));
+}
+const timeOrNull = (value: unknown): Date | null => (value === null || value === undefined ? null : time(value));
+
+interface TokenAndSessionRow {
+  id: string;
+  sessionId: string;
+  secretHash: string;
+  rotatedAt: unknown;
+  userId: number | string;
+  createdAt: unknown;
+  lastUsedAt: unknown;
+  idleExpiresAt: unknown;
+  expiresAt: unknown;
+  revokedAt: unknown;
+  userAgent: string | null;
+  ip: string | null;
+  amr: string | null;
+}
 
 export function createSessionRepository(db: Database): SessionRepository {
   const { Session, RefreshToken } = db.models;
 
+  /*
+   * The refresh path (findToken, markRotated, addToken, touch) runs on every refresh: raw SQL
+   * with bound parameters, written once here, instead of building each query and its model
+   * instances through Sequelize.
+   */
+  const q = (name: string) => db.sequelize.getQueryInterface().quoteIdentifier(name);
+  const sessionColumns = ['userId', 'createdAt', 'lastUsedAt', 'idleExpiresAt', 'expiresAt', 'revokedAt', 'userAgent', 'ip', 'amr'];
+  const selectToken =
+    `SELECT t.${q('id')}, t.${q('sessionId')}, t.${q('secretHash')}, t.${q('rotatedAt')}, ` +
+    sessionColumns.map((c) => `s.${q(c)}`).join(', ') +
+    ` FROM ${q('refresh_tokens')} t JOIN ${q('sessions')} s ON s.${q('id')} = t.${q('sessionId')} WHERE t.${q('id')} = `;
+  const shareLock = db.dialect === 'mysql' ? ' LOCK IN SHARE MODE' : db.dialect === 'postgres' ? ' FOR SHARE' : '';
+  const newSessionColumns = ['id', 'userId', 'createdAt', 'lastUsedAt', 'idleExpiresAt', 'expiresAt', 'userAgent', 'ip', 'amr'];
+  const insertSession = `INSERT INTO ${q('sessions')} (${newSessionColumns.map(q).join(', ')}) VALUES `;
+  const run = (sql: string, bind: Record<string, unknown>, type: QueryTypes, trx?: Transaction) =>
+    db.sequelize.query(sql, { bind, type, transaction: trx ?? null }) as Promise<unknown>;
+
+  async function addToken(token: NewTokenRow, trx: Transaction): Promise<void> {
+    const p = db.params();
+    const values = [token.id, token.sessionId, token.secretHash, token.createdAt].map((v) => p.placeholder(v)).join(', ');
+    const sql = `INSERT INTO ${q('refresh_tokens')} (${q('id')}, ${q('sessionId')}, ${q('secretHash')}, ${q('createdAt')}) VALUES (${values})`;
+    await run(sql, p.bind, QueryTypes.INSERT, trx);
+  }
+
   return {
     async create(session, token, trx) {
-      await Session.create(
-        {
-          id: session.id,
-          userId: session.userId,
-          createdAt: session.now,
-          lastUsedAt: session.now,
-          idleExpiresAt: session.idleExpiresAt,
-          expiresAt: session.expiresAt,
-          userAgent: session.userAgent,
-          ip: session.ip,
-          amr: amrToText(session.amr),
-        },
-        { transaction: trx },
-      );
-      await RefreshToken.create(token, { transaction: trx });
+      const p = db.params();
+      const row = [
+        session.id,
+        session.userId,
+        session.now,
+        session.now,
+        session.idleExpiresAt,
+        session.expiresAt,
+        session.userAgent,
+        session.ip,
+        amrToText(session.amr),
+      ];
+      await run(`${insertSession}(${row.map((v) => p.placeholder(v)).join(', ')})`, p.bind, QueryTypes.INSERT, trx);
+      await addToken(token, trx);
     },
 
     async findToken(id, trx, locked = false) {
       const p = db.params();
-      const row = await RefreshToken.findOne(
-        p.options({
-          where: { id: p.eq(id) },
-          include: [{ model: Session, as: 'session', required: true }],
-          transaction: trx ?? null,
-          ...(locked && db.dialect !== 'sqlite' ? { lock: Transaction.LOCK.SHARE } : {}),
-        }),
-      );
-      if (!row?.session) return null;
+      const sql = `${selectToken}${p.placeholder(id)}${locked ? shareLock : ''}`;
+      const [row] = (await run(sql, p.bind, QueryTypes.SELECT, trx)) as TokenAndSessionRow[];
+      if (!row) return null;
       return {
         id: row.id,
         sessionId: row.sessionId,
         secretHash: row.secretHash,
-        rotatedAt: row.rotatedAt ?? null,
-        session: toRecord(row.session),
+        rotatedAt: timeOrNull(row.rotatedAt),
+        session: {
+          id: row.sessionId,
+          userId: Number(row.userId),
+          createdAt: time(row.createdAt),
+          lastUsedAt: time(row.lastUsedAt),
+          idleExpiresAt: time(row.idleExpiresAt),
+          expiresAt: time(row.expiresAt),
+          revokedAt: timeOrNull(row.revokedAt),
+          userAgent: row.userAgent,
+          ip: row.ip,
+          amr: amrFromText(row.amr),
+        },
       };
     },
 
-    // Sequelize binds the values and the condition of an UPDATE itself.
     async markRotated(tokenId, at, trx) {
-      const [count] = await RefreshToken.update({ rotatedAt: at }, { where: { id: tokenId, rotatedAt: null }, transaction: trx });
-      return count === 1;
+      const p = db.params();
+      const sql = `UPDATE ${q('refresh_tokens')} SET ${q('rotatedAt')} = ${p.placeholder(at)} WHERE ${q('id')} = ${p.placeholder(tokenId)} AND ${q('rotatedAt')} IS NULL`;
+      return (await run(sql, p.bind, QueryTypes.BULKUPDATE, trx)) === 1;
     },
 
-    async addToken(token, trx) {
-      await RefreshToken.create(token, { transaction: trx });
-    },
+    addToken,
 
     async touch(sessionId, at, idleExpiresAt, trx) {
-      await Session.update({ lastUsedAt: at, idleExpiresAt }, { where: { id: sessionId }, transaction: trx });
+      const p = db.params();
+      const sql = `UPDATE ${q('sessions')} SET ${q('lastUsedAt')} = ${p.placeholder(at)}, ${q('idleExpiresAt')} = ${p.placeholder(idleExpiresAt)} WHERE ${q('id')} = ${p.placeholder(sessionId)}`;
+      await run(sql, p.bind, QueryTypes.BULKUPDATE, trx);
     },
 
     async revoke(ids, reason, at, trx) {
@@ -172,14 +225,14 @@ export function createSessionRepository(db: Database): SessionRepository {
 
     async activeIdsBeyond(userId, keep, now, trx) {
       const p = db.params();
-      const active = { revokedAt: { [Op.is]: null }, idleExpiresAt: { [Op.gt]: p.ref(now) }, expiresAt: { [Op.gt]: p.ref(now) } };
-      const order: Order = [
-        ['createdAt', 'DESC'],
-        ['id', 'DESC'],
-      ];
-      const rows = await Session.findAll(
-        p.options({ attributes: ['id'], where: { userId: p.eq(userId), ...active }, order, offset: keep, transaction: trx }),
-      );
+      const user = p.placeholder(userId);
+      const at = p.placeholder(now);
+      // LIMIT with OFFSET: MySQL and SQLite need a LIMIT for an OFFSET.
+      const sql =
+        `SELECT ${q('id')} FROM ${q('sessions')} WHERE ${q('userId')} = ${user} AND ${q('revokedAt')} IS NULL` +
+        ` AND ${q('idleExpiresAt')} > ${at} AND ${q('expiresAt')} > ${at}` +
+        ` ORDER BY ${q('createdAt')} DESC, ${q('id')} DESC LIMIT ${MAX_ROWS} OFFSET ${Math.max(0, Math.floor(keep))}`;
+      const rows = (await run(sql, p.bind, QueryTypes.SELECT, trx)) as Array<{ id: string }>;
       return rows.map((r) => r.id);
     },
 

@@ -98,6 +98,13 @@ export interface SessionServiceDeps {
   config: { refreshTtlSeconds: number; maxAgeSeconds: number; rotation: boolean; reuseIntervalSeconds: number; maxPerUser: number };
 }
 
+/**
+ * A refresh writes the session's last use only when that moves its idle expiry by more than
+ * this fraction of REFRESH_TOKEN_TTL (7 days: about 100 minutes): a client refreshing often
+ * costs a read, not a write, each time.
+ */
+export const TOUCH_FRACTION = 0.01;
+
 /** Exchanged tokens are kept this long to recognize their reuse, then purged. */
 export const ROTATED_TOKEN_RETENTION_MS = 24 * 3600 * 1000;
 const PURGE_BATCH = 500;
@@ -144,10 +151,35 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
     return record && !record.rotatedAt && record.secretHash === successor.secretHash ? successor.token : undefined;
   }
 
+  /**
+   * The idle expiry a refresh now gives the session, or undefined when it would move it by less
+   * than TOUCH_FRACTION of the idle lifetime: then the refresh writes nothing to the session
+   * (its idle expiry stays within that fraction of exact).
+   */
+  function touchDue(session: SessionRecord, now: Date): Date | undefined {
+    const idleExpiresAt = new Date(Math.min(now.getTime() + config.refreshTtlSeconds * 1000, session.expiresAt.getTime()));
+    const moved = idleExpiresAt.getTime() - session.idleExpiresAt.getTime();
+    return moved > config.refreshTtlSeconds * 1000 * TOUCH_FRACTION ? idleExpiresAt : undefined;
+  }
+
   async function exchange(token: string): Promise<RefreshOutcome> {
     const parsed = parseRefreshToken(token);
     if (!parsed) return { kind: 'unknown' };
     const now = new Date(clock.now());
+    if (!config.rotation) {
+      // Nothing is exchanged: one read, and at most one write of its own, the idle expiry. A
+      // token rotated while rotation was on still goes through reuse detection below.
+      const record = await sessions.findToken(parsed.id);
+      if (!genuine(record, parsed.secret)) return { kind: 'unknown' };
+      const { session } = record;
+      if (session.revokedAt) return { kind: 'revoked' };
+      if (!record.rotatedAt) {
+        if (session.idleExpiresAt <= now || session.expiresAt <= now) return { kind: 'expired' };
+        const idleExpiresAt = touchDue(session, now);
+        if (idleExpiresAt) await sessions.touch(session.id, now, idleExpiresAt);
+        return { kind: 'ok', sessionId: session.id, userId: session.userId, refreshToken: token, amr: session.amr };
+      }
+    }
     return db.transaction(async (trx): Promise<RefreshOutcome> => {
       const record = await sessions.findToken(parsed.id, trx);
       if (!genuine(record, parsed.secret)) return { kind: 'unknown' };
@@ -171,8 +203,8 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         await sessions.addToken({ id: next.id, sessionId: session.id, secretHash: next.secretHash, createdAt: now }, trx);
         refreshToken = next.token;
       }
-      const idleExpiresAt = new Date(Math.min(now.getTime() + config.refreshTtlSeconds * 1000, session.expiresAt.getTime()));
-      await sessions.touch(session.id, now, idleExpiresAt, trx);
+      const idleExpiresAt = touchDue(session, now);
+      if (idleExpiresAt) await sessions.touch(session.id, now, idleExpiresAt, trx);
       return ok(refreshToken);
     });
   }

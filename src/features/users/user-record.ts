@@ -35,3 +35,36 @@ export function toRecord(row: UserRow): UserRecord {
     createdAt: row.createdAt,
   };
 }
+
+/** One row of a raw users ⟕ user_roles ⟕ roles query: the user's columns and one role (or none). */
+export interface UserWithRoleRow {
+  id: number | string;
+  username: string | null;
+  email: string | null;
+  password: string | null;
+  disabled: unknown;
+  emailVerified: unknown;
+  createdAt: unknown;
+  roleId: number | string | null;
+  roleName: string | null;
+}
+
+/** The record of one user from the rows of that query (one per role), as toRecord builds it. */
+export function recordOfRows(rows: readonly UserWithRoleRow[]): UserRecord {
+  const first = rows[0]!;
+  const roles = rows
+    .filter((r) => r.roleId !== null && r.roleName !== null)
+    .sort((a, b) => Number(a.roleId) - Number(b.roleId))
+    .map((r) => r.roleName!);
+  return {
+    id: Number(first.id),
+    username: first.username ?? '',
+    email: first.email ?? '',
+    passwordHash: first.password,
+    // SQLite and MySQL answer 0/1, PostgreSQL a boolean.
+    disabled: Boolean(Number(first.disabled)),
+    emailVerified: Boolean(Number(first.emailVerified)),
+    roles,
+    createdAt: first.createdAt instanceof Date ? first.createdAt : new Date(String(first.createdAt)),
+  };
+}
