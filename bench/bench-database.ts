@@ -32,26 +32,18 @@ export async function createBenchDatabase(serverUrl = BENCH_MARIADB_URL): Promis
     password: decodeURIComponent(server.password),
     connectTimeout: 2000,
   };
-  const name = benchDatabaseName();
-  try {
+  const run = async (sql: string) => {
     const connection = await createConnection(options);
-    await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
-    await connection.end();
-  } catch {
-    return undefined;
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    name,
-    url: url.toString(),
-    where: `MariaDB at ${options.host}:${options.port}, database ${name}`,
-    async drop() {
-      const connection = await createConnection(options);
-      await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    try {
+      await connection.query(sql);
+    } finally {
       await connection.end();
-    },
+    }
   };
+  return createOn(serverUrl, `MariaDB at ${options.host}:${options.port}`, run, {
+    create: (name) => `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`,
+    drop: (name) => `DROP DATABASE IF EXISTS \`${name}\``,
+  });
 }
 
 export const BENCH_POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -72,20 +64,26 @@ export async function createBenchPostgresDatabase(serverUrl = BENCH_POSTGRES_URL
       await client.close();
     }
   };
+  return createOn(serverUrl, `PostgreSQL at ${server.hostname}:${server.port || 5432}`, statement, {
+    create: (name) => `CREATE DATABASE "${name}"`,
+    drop: (name) => `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`,
+  });
+}
+
+/** A database named for the bench, created by `run` on the server of `serverUrl`; undefined when that fails. */
+async function createOn(
+  serverUrl: string,
+  server: string,
+  run: (sql: string) => Promise<void>,
+  sql: { create: (name: string) => string; drop: (name: string) => string },
+): Promise<BenchDatabase | undefined> {
   const name = benchDatabaseName();
   try {
-    await statement(`CREATE DATABASE "${name}"`);
+    await run(sql.create(name));
   } catch {
     return undefined;
   }
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  return {
-    name,
-    url: url.toString(),
-    where: `PostgreSQL at ${server.hostname}:${server.port || 5432}, database ${name}`,
-    async drop() {
-      await statement(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    },
-  };
+  return { name, url: url.toString(), where: `${server}, database ${name}`, drop: () => run(sql.drop(name)) };
 }

@@ -12,6 +12,7 @@ import { generateRefreshToken, hashSecret, newId, parseRefreshToken, successorOf
 import type { RevocationRepository } from './revocation.repository.js';
 import type { RevocationList } from './revocation.service.js';
 import type { RefreshTokenRecord, SessionRecord, SessionRepository } from './session.repository.js';
+import type { EndReason, EndTarget, StartedSession, Subject, TokenPair } from './session.types.js';
 
 /*
  * A session starts when a credential has proven who someone is, and is carried by a refresh
@@ -21,46 +22,7 @@ import type { RefreshTokenRecord, SessionRecord, SessionRepository } from './ses
  * its access tokens are then refused through the revocation list.
  */
 
-export type EndReason =
-  | 'signout'
-  | 'signout-all'
-  | 'ended-by-user'
-  | 'refresh-token-reuse'
-  | 'account-disabled'
-  | 'account-deleted'
-  | 'roles-reduced'
-  | 'password-changed'
-  | 'password-reset'
-  | 'revoked-by-admin'
-  | 'session-limit';
-
-/** Who tokens are issued to, read when a session starts and at every refresh (roles may change). */
-export interface Subject {
-  id: number;
-  username: string;
-  email: string;
-  roles: string[];
-  disabled: boolean;
-  /** Carried by access tokens as `email_verified`. */
-  emailVerified: boolean;
-}
-
-/** A new access token and the refresh token that goes with it. */
-export interface TokenPair {
-  accessToken: string;
-  refreshToken: string;
-  tokenType: 'Bearer';
-  /** Access-token lifetime in seconds. */
-  expiresIn: number;
-}
-
-export interface StartedSession extends TokenPair {
-  sessionId: string;
-  subject: Subject;
-}
-
-/** Sessions to end: these, or every active one of these users (but `except`). */
-export type EndTarget = { sessionIds: readonly string[] } | { userIds: readonly number[]; except?: string | undefined };
+export type { EndReason, EndTarget, StartedSession, Subject, TokenPair } from './session.types.js';
 
 export interface SessionService {
   /** Starts a session for a proven identity and issues its first tokens. */
