@@ -31,7 +31,7 @@ export function RolesPage() {
       <ErrorBox error={roles.error ?? error} />
       {roles.loading && !roles.data && <Loading />}
       {roles.data && (
-        <div class="table">
+        <div class="table stacked">
           <table>
             <thead>
               <tr>
@@ -46,9 +46,9 @@ export function RolesPage() {
             <tbody>
               {roles.data.map((role) => (
                 <tr key={role.name}>
-                  <td>{role.name}</td>
-                  <td>{role.users}</td>
-                  <td>{role.builtin ? 'Built in' : 'Custom'}</td>
+                  <td data-label="Role">{role.name}</td>
+                  <td data-label="Holders">{role.users}</td>
+                  <td data-label="Kind">{role.builtin ? 'Built in' : 'Custom'}</td>
                   <td>
                     {!role.builtin && (
                       <button type="button" class="danger" disabled={busy} onClick={() => remove(role)} aria-label={`Delete ${role.name}`}>
