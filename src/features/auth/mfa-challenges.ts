@@ -1,3 +1,4 @@
+import { purgeInBatches } from '../../lib/batches.js';
 import type { Clock } from '../../lib/clock.js';
 import { constantTimeEqual, randomToken, sha256Hex } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
@@ -34,7 +35,6 @@ export interface MfaChallenges {
 }
 
 const invalid = () => new AppError('MFA_TOKEN_INVALID');
-const PURGE_BATCH = 500;
 
 export function createMfaChallenges({ challenges, clock }: { challenges: MfaChallengeRepository; clock: Clock }): MfaChallenges {
   /** The stored challenge of a well-formed token whose secret matches. */
@@ -77,11 +77,9 @@ export function createMfaChallenges({ challenges, clock }: { challenges: MfaChal
       return { userId: challenge.userId, challengeId: challenge.id };
     },
 
-    async purge() {
-      let total = 0;
+    purge() {
       const now = new Date(clock.now());
-      for (let n = await challenges.purgeExpired(now, PURGE_BATCH); n > 0; n = await challenges.purgeExpired(now, PURGE_BATCH)) total += n;
-      return total;
+      return purgeInBatches((limit) => challenges.purgeExpired(now, limit));
     },
   };
 }

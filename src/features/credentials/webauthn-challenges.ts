@@ -1,3 +1,4 @@
+import { purgeInBatches } from '../../lib/batches.js';
 import type { Clock } from '../../lib/clock.js';
 import { randomToken, sha256Hex } from '../../lib/crypto.js';
 import type { WebauthnChallengeRecord, WebauthnChallengeRepository, WebauthnPurpose } from './webauthn-challenge.repository.js';
@@ -11,7 +12,6 @@ import type { WebauthnChallengeRecord, WebauthnChallengeRepository, WebauthnPurp
 
 export const WEBAUTHN_CHALLENGE_TTL_SECONDS = 300;
 const ID_FORMAT = /^[A-Za-z0-9_-]{22}$/;
-const PURGE_BATCH = 500;
 
 export interface IssuedChallenge {
   challengeId: string;
@@ -49,11 +49,9 @@ export function createWebauthnChallenges({ challenges, clock }: { challenges: We
       return challenges.take(challengeId, purpose, new Date(clock.now()));
     },
 
-    async purge() {
-      let total = 0;
+    purge() {
       const now = new Date(clock.now());
-      for (let n = await challenges.purgeExpired(now, PURGE_BATCH); n > 0; n = await challenges.purgeExpired(now, PURGE_BATCH)) total += n;
-      return total;
+      return purgeInBatches((limit) => challenges.purgeExpired(now, limit));
     },
   };
 }

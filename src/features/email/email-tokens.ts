@@ -1,5 +1,6 @@
 import type { Transaction } from 'sequelize';
 import type { Database } from '../../db/database.js';
+import { purgeInBatches } from '../../lib/batches.js';
 import type { Clock } from '../../lib/clock.js';
 import { randomToken, sha256Hex } from '../../lib/crypto.js';
 import type { EmailTokenPurpose, EmailTokenRecord, EmailTokenRepository } from './email-token.repository.js';
@@ -21,7 +22,6 @@ export interface EmailTokens {
 
 /** Expired tokens are kept a day (a late click says "used or expired", not "unknown"; both are 400). */
 const EXPIRED_RETENTION_MS = 24 * 3600_000;
-const PURGE_BATCH = 500;
 
 export function createEmailTokens({ db, tokens, clock }: { db: Pick<Database, 'transaction'>; tokens: EmailTokenRepository; clock: Clock }): EmailTokens {
   return {
@@ -46,11 +46,9 @@ export function createEmailTokens({ db, tokens, clock }: { db: Pick<Database, 't
 
     consume: (record, trx) => tokens.consume(record.tokenHash, new Date(clock.now()), trx),
 
-    async purge() {
+    purge() {
       const before = new Date(clock.now() - EXPIRED_RETENTION_MS);
-      let total = 0;
-      for (let n = await tokens.purgeExpired(before, PURGE_BATCH); n > 0; n = await tokens.purgeExpired(before, PURGE_BATCH)) total += n;
-      return total;
+      return purgeInBatches((limit) => tokens.purgeExpired(before, limit));
     },
   };
 }

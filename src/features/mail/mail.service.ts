@@ -1,4 +1,5 @@
 import type { Transaction } from 'sequelize';
+import { purgeInBatches } from '../../lib/batches.js';
 import type { Clock } from '../../lib/clock.js';
 import { randomToken } from '../../lib/crypto.js';
 import { emailKey } from '../../lib/identity.js';
@@ -61,7 +62,6 @@ export const RECIPIENT_WINDOW_MS = 15 * 60_000;
 /** Settled outbox rows are kept this long (for support questions), then purged. */
 const SETTLED_RETENTION_MS = 7 * 24 * 3600_000;
 const CLAIM_BATCH = 20;
-const PURGE_BATCH = 500;
 
 export interface DeliveryReport {
   sent: number;
@@ -186,11 +186,9 @@ export function createMailService({ outbox, transport, compose, clock, logger, t
       }
     },
 
-    async purge() {
+    purge() {
       const before = new Date(clock.now() - SETTLED_RETENTION_MS);
-      let total = 0;
-      for (let n = await outbox.purgeSettled(before, PURGE_BATCH); n > 0; n = await outbox.purgeSettled(before, PURGE_BATCH)) total += n;
-      return total;
+      return purgeInBatches((limit) => outbox.purgeSettled(before, limit));
     },
 
     onQueued(listener) {

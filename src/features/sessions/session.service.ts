@@ -2,6 +2,7 @@ import type { Transaction } from 'sequelize';
 import type { Database } from '../../db/database.js';
 import type { Clock } from '../../lib/clock.js';
 import { constantTimeEqual } from '../../lib/crypto.js';
+import { purgeInBatches } from '../../lib/batches.js';
 import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Proof } from '../../lib/proof.js';
@@ -69,7 +70,6 @@ export const TOUCH_FRACTION = 0.01;
 
 /** Exchanged tokens are kept this long to recognize their reuse, then purged. */
 export const ROTATED_TOKEN_RETENTION_MS = 24 * 3600 * 1000;
-const PURGE_BATCH = 500;
 
 type RefreshOutcome =
   | { kind: 'ok'; sessionId: string; userId: number; refreshToken: string; amr: readonly string[] }
@@ -258,15 +258,10 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
 
     async purge() {
       const now = new Date(clock.now());
-      const count = async (batch: () => Promise<number>) => {
-        let total = 0;
-        for (let n = await batch(); n > 0; n = await batch()) total += n;
-        return total;
-      };
       return {
-        sessions: await count(() => sessions.purgeEnded(now, PURGE_BATCH)),
-        tokens: await count(() => sessions.purgeRotatedTokens(new Date(now.getTime() - ROTATED_TOKEN_RETENTION_MS), PURGE_BATCH)),
-        revocations: await count(() => revocations.purgeExpired(now, PURGE_BATCH)),
+        sessions: await purgeInBatches((limit) => sessions.purgeEnded(now, limit)),
+        tokens: await purgeInBatches((limit) => sessions.purgeRotatedTokens(new Date(now.getTime() - ROTATED_TOKEN_RETENTION_MS), limit)),
+        revocations: await purgeInBatches((limit) => revocations.purgeExpired(now, limit)),
       };
     },
   };
