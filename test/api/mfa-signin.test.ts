@@ -1,7 +1,6 @@
-import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, startApp, type TestApp, type TestUser } from '../helpers/app.js';
-import { as, enrollTotp, mfaTokenFor, signin, STEP_MS, stepClock, verify, wrongCode, type Enrolled } from '../helpers/mfa.js';
+import { amrOf, as, enrollTotp, mfaTokenFor, signin, STEP_MS, stepClock, type Enrolled, verify, wrongCode } from '../helpers/mfa.js';
 
 const clock = stepClock();
 let app: TestApp;
@@ -19,8 +18,6 @@ async function enrolledUser(): Promise<TestUser & Enrolled> {
 }
 
 const now = () => clock.now();
-const amrOf = (accessToken: string) => decodeJwt(accessToken).amr;
-
 async function auditOf(userId: number, type: string): Promise<Array<Record<string, unknown>>> {
   const rows = await app.db.models.AuditEvent.findAll({ where: { targetId: userId, type }, order: [['id', 'ASC']] });
   return rows.map((row) => JSON.parse(row.details ?? '{}') as Record<string, unknown>);

@@ -1,7 +1,6 @@
-import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, startApp, type TestApp, type TestUser } from '../helpers/app.js';
-import { as, enrollTotp, mfaTokenFor, signin, stepClock, verify } from '../helpers/mfa.js';
+import { amrOf, as, enrollTotp, mfaTokenFor, signin, stepClock, verify } from '../helpers/mfa.js';
 import { strayKey, type SoftAuthenticator } from '../helpers/passkey-authenticator.js';
 import { newAuthenticator, PUBLIC_URL, registerPasskey, signinOptions } from '../helpers/passkeys.js';
 
@@ -16,8 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
 });
-
-const amrOf = (accessToken: string) => decodeJwt(accessToken).amr;
 
 async function withPasskey(roles: string[] = ['user']): Promise<TestUser & { authenticator: SoftAuthenticator; passkeyId: string }> {
   const user = await createUser(app, roles);

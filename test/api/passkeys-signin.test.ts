@@ -1,4 +1,3 @@
-import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPasskeyCredential } from '../../src/features/credentials/passkey.credential.js';
 import { createPasskeyRepository, type PasskeyRepository } from '../../src/features/credentials/passkey.repository.js';
@@ -6,7 +5,7 @@ import { createWebauthnChallengeRepository } from '../../src/features/credential
 import { createWebauthnChallenges } from '../../src/features/credentials/webauthn-challenges.js';
 import { deriveKey } from '../../src/lib/crypto.js';
 import { createUser, startApp, type TestApp, type TestUser } from '../helpers/app.js';
-import { as, enrollTotp, stepClock } from '../helpers/mfa.js';
+import { amrOf, as, enrollTotp, stepClock } from '../helpers/mfa.js';
 import { FLAGS, strayKey, type SoftAuthenticator } from '../helpers/passkey-authenticator.js';
 import { assertion, newAuthenticator, passkeySignin, PUBLIC_URL, registerPasskey, signinOptions } from '../helpers/passkeys.js';
 
@@ -19,8 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
 });
-
-const amrOf = (accessToken: string) => decodeJwt(accessToken).amr;
 
 async function auditOf(userId: number, type: string): Promise<Array<Record<string, unknown>>> {
   const rows = await app.db.models.AuditEvent.findAll({ where: { targetId: userId, type }, order: [['id', 'ASC']] });

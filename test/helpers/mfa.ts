@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { expect } from 'vitest';
 import { authenticatorFrom, readQrCode, type Authenticator } from './authenticator.js';
 import { manualClock, type TestApp, type TestUser } from './app.js';
@@ -63,3 +64,6 @@ export function wrongCode(authenticator: Authenticator, now: number): string {
   const valid = new Set([-1, 0, 1].map((steps) => authenticator.codeAt(now, steps)));
   return ['000000', '111111', '222222', '333333'].find((code) => !valid.has(code))!;
 }
+
+/** The `amr` claim of an access token (how its signin was proven). */
+export const amrOf = (accessToken: string) => decodeJwt(accessToken).amr;
