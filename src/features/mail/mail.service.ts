@@ -150,8 +150,10 @@ export function createMailService({ outbox, transport, compose, clock, logger, t
     const outcome = composed ? 'sent' : 'dropped';
     // Sent but not recorded (the database failed just now): the claim runs out and the
     // message goes again. Rare, and a second mail beats a lost one.
-    if (await outbox.finish(entry.id, claim, outcome, new Date(clock.now()))) await composed?.onSent?.();
+    const recorded = await outbox.finish(entry.id, claim, outcome, new Date(clock.now()));
+    // Counted as soon as the outcome is stored: whoever sees the row settled sees the count too.
     metrics.settled(outcome);
+    if (recorded) await composed?.onSent?.();
     return outcome;
   }
 
